@@ -1,0 +1,161 @@
+// gomap/internal/bucket.hpp: the bucket control word, tophash markers, and
+// the 8-wide byte matching every probe is built on.
+//
+// A bucket (Go's bmap) is split in two: its control block (8 tophash bytes
+// and the overflow link, 16 bytes) lives in one dense array beside the slot
+// array, as a Swiss table keeps its control bytes apart. An absent-key lookup
+// therefore touches 16 bytes per bucket in the chain, never the slots, and a
+// present-key lookup touches one control block and one slot.
+#pragma once
+
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#if defined(__SSE2__) || defined(_M_X64)
+#include <emmintrin.h>
+#define GOMAP_INTERNAL_SSE2 1
+#endif
+
+namespace gomap::internal {
+
+// Slots per bucket (Go's bucketCnt). Eight tophash bytes fill one 64-bit word,
+// which is what lets a whole bucket be matched in one compare.
+inline constexpr unsigned bucket_slots = 8;
+
+// Tophash markers. Values 0-4 are reserved; a live slot's tophash is >= 5.
+inline constexpr std::uint8_t empty_rest = 0;       // this slot and every later slot of the chain are empty
+inline constexpr std::uint8_t empty_one = 1;        // this slot is empty (a tombstone)
+inline constexpr std::uint8_t evacuated_x = 2;      // old-bucket slot moved to the x (low) half of the new array
+inline constexpr std::uint8_t evacuated_y = 3;      // old-bucket slot moved to the y (high) half
+inline constexpr std::uint8_t evacuated_empty = 4;  // old-bucket slot was empty when its bucket was evacuated
+inline constexpr std::uint8_t min_tophash = 5;      // smallest tophash of a live slot
+
+// Load factor 6.5 = 13/2 entries per bucket on average before a doubling growth.
+inline constexpr std::size_t load_factor_num = 13;
+inline constexpr std::size_t load_factor_den = 2;
+
+// Go's overLoadFactor: would `count` entries overload 2^B buckets?
+constexpr bool over_load_factor(std::size_t count, unsigned B) noexcept {
+  return count > bucket_slots && count > load_factor_num * ((std::size_t{1} << B) / load_factor_den);
+}
+
+// Go's tooManyOverflowBuckets. `noverflow` is Go's approximate counter (exact
+// for B < 16, sampled above), so the threshold saturates at 2^15 as in Go.
+constexpr bool too_many_overflow_buckets(std::size_t noverflow, unsigned B) noexcept {
+  if (B > 15) B = 15;
+  return noverflow >= (std::size_t{1} << B);
+}
+
+// The smallest B whose array holds `hint` entries without overloading (Go's makemap).
+constexpr unsigned b_for_hint(std::size_t hint) noexcept {
+  unsigned B = 0;
+  while (over_load_factor(hint, B)) ++B;
+  return B;
+}
+
+// Entries 2^B buckets hold before the next insert of a new key doubles them.
+constexpr std::size_t capacity_for_b(unsigned B) noexcept {
+  return B == 0 ? bucket_slots : load_factor_num * ((std::size_t{1} << B) / load_factor_den);
+}
+
+constexpr std::uint8_t tophash_of(std::uint64_t hash) noexcept {
+  auto top = static_cast<std::uint8_t>(hash >> 56);
+  return top < min_tophash ? static_cast<std::uint8_t>(top + min_tophash) : top;
+}
+
+constexpr bool is_empty(std::uint8_t top) noexcept { return top <= empty_one; }
+
+// A bucket's control block. For a bucket of the main array it sits in the
+// dense control array; an overflow bucket is one allocation holding its
+// control block followed by its 8 slots.
+struct alignas(16) bucket_ctrl {
+  std::uint8_t tophash[bucket_slots];
+  bucket_ctrl* overflow;  // next bucket of the chain, or null
+
+  void reset() noexcept {
+    std::memset(tophash, 0, sizeof tophash);  // every slot empty_rest
+    overflow = nullptr;
+  }
+};
+static_assert(sizeof(bucket_ctrl) == 16, "four control blocks per cache line");
+
+// Go's evacuated(b): an old bucket whose first slot carries an evacuation mark
+// has been moved entirely (evacuation marks every slot, empty ones included).
+inline bool is_evacuated(const bucket_ctrl& c) noexcept {
+  return c.tophash[0] > empty_one && c.tophash[0] < min_tophash;
+}
+
+// Bit i of a mask stands for slot i.
+using slot_mask = unsigned;
+
+inline unsigned lowest_slot(slot_mask m) noexcept { return static_cast<unsigned>(std::countr_zero(m)); }
+
+// The 8 tophash bytes of one bucket, matched all at once.
+class group {
+ public:
+  explicit group(const bucket_ctrl& c) noexcept {
+#ifdef GOMAP_INTERNAL_SSE2
+    v_ = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(c.tophash));
+#else
+    std::memcpy(&v_, c.tophash, 8);
+#endif
+  }
+
+  // Slots whose tophash equals `top` (exact: no false positives).
+  slot_mask match(std::uint8_t top) const noexcept {
+#ifdef GOMAP_INTERNAL_SSE2
+    return mask8(_mm_cmpeq_epi8(v_, _mm_set1_epi8(static_cast<char>(top))));
+#else
+    return zero_bytes(v_ ^ (0x0101010101010101ull * top));
+#endif
+  }
+  // Slots that hold a live entry.
+  slot_mask match_full() const noexcept {
+#ifdef GOMAP_INTERNAL_SSE2
+    const __m128i floor = _mm_set1_epi8(static_cast<char>(min_tophash));
+    return mask8(_mm_cmpeq_epi8(_mm_max_epu8(v_, floor), v_));
+#else
+    slot_mask m = 0;
+    for (unsigned i = 0; i < 8; ++i) m |= unsigned(byte(i) >= min_tophash) << i;
+    return m;
+#endif
+  }
+  // Slots that are empty_one or empty_rest.
+  slot_mask match_empty() const noexcept {
+#ifdef GOMAP_INTERNAL_SSE2
+    const __m128i one = _mm_set1_epi8(empty_one);
+    return mask8(_mm_cmpeq_epi8(_mm_min_epu8(v_, one), v_));
+#else
+    slot_mask m = 0;
+    for (unsigned i = 0; i < 8; ++i) m |= unsigned(byte(i) <= empty_one) << i;
+    return m;
+#endif
+  }
+  // Slots that are empty_rest: the chain holds nothing from the first of them on.
+  slot_mask match_empty_rest() const noexcept {
+#ifdef GOMAP_INTERNAL_SSE2
+    return mask8(_mm_cmpeq_epi8(v_, _mm_setzero_si128()));
+#else
+    return zero_bytes(v_);
+#endif
+  }
+
+ private:
+#ifdef GOMAP_INTERNAL_SSE2
+  static slot_mask mask8(__m128i m) noexcept { return static_cast<unsigned>(_mm_movemask_epi8(m)) & 0xffu; }
+  __m128i v_;
+#else
+  std::uint8_t byte(unsigned i) const noexcept { return static_cast<std::uint8_t>(v_ >> (8 * i)); }
+  // Exact zero-byte detection (no borrow propagation), gathered to 8 bits.
+  static slot_mask zero_bytes(std::uint64_t x) noexcept {
+    constexpr std::uint64_t low7 = 0x7f7f7f7f7f7f7f7full;
+    std::uint64_t y = ~(((x & low7) + low7) | x | low7);  // 0x80 in each zero byte
+    return static_cast<slot_mask>(((y >> 7) * 0x0102040810204080ull) >> 56);
+  }
+  std::uint64_t v_;
+#endif
+};
+
+}  // namespace gomap::internal

@@ -1,0 +1,1061 @@
+// gomap/internal/table.hpp: the engine. Go's hash map (runtime/map.go, Go
+// 1.19-1.23), in C++.
+//
+// LAYOUT
+//   A table is 2^B buckets of 8 slots. Bucket b's control block (8 tophash
+//   bytes + overflow link, 16 bytes) is ctrl[b] in a dense array; its slots are
+//   slots[8b .. 8b+7], each a value_type (std::pair<const K, V> for a map).
+//   When 8 slots are not enough, overflow buckets are chained through the
+//   link; an overflow bucket is its control block followed by its own 8 slots.
+//   With B >= 4 the array carries 2^(B-4) preallocated overflow buckets, handed
+//   out before any separate allocation (Go's nextOverflow).
+//
+// HASH AND TOPHASH
+//   hash = the hasher mixed with the map's seed. Bucket = low B bits; tophash =
+//   top 8 bits, raised by 5 when below 5, because 0-4 mark slot states (see
+//   bucket.hpp). A probe compares the 8 tophash bytes of a bucket at once and
+//   only compares keys whose tophash matched: ~1/251 false matches per slot.
+//
+// LOAD FACTOR 6.5 AND 8 SLOTS
+//   Go's measurements (64-bit, 8-byte keys and values) put 6.5 where overflow
+//   chains stay short (20.9% of buckets) while bytes per entry stay low (10.79);
+//   gomap keeps Go's figure exactly, since its growth points are part of the
+//   contract (they are what Go users reason about). Eight slots fill one 64-bit
+//   tophash word.
+//
+// GROWTH (the state machine)
+//   not growing --insert of a NEW key, count+1 over load--> doubling (B+1)
+//   not growing --insert of a NEW key, too many overflow buckets--> same-size (B)
+//   growing --every insert of a new key: evacuate the key's old bucket, then
+//             old bucket `nevacuate`--> ... --last old bucket evacuated--> not growing
+//   Starting a growth only allocates the new array (not zeroed: a new bucket is
+//   initialised when evacuation first writes it) and keeps the old one; B
+//   reports the new size at once. Old bucket i of a doubling splits into new
+//   buckets i (x) and i + 2^(B-1) (y) by hash bit 2^(B-1). While an old bucket is
+//   not evacuated, its keys live only there, so lookups consult it first. The
+//   old array is retired when nevacuate reaches its end; see memory.hpp for
+//   why it is returned in pieces.
+//
+// WHAT ONE OPERATION COSTS
+//   An insert of a new key evacuates at most two old buckets (their chains) and
+//   skips at most 1024 already-evacuated ones: O(1) amortised, with no step
+//   proportional to the table. Erase relocates nothing (a C++ guarantee Go does
+//   not give), so all evacuation work rides on inserts. Inserting a key that is
+//   already present changes nothing, so it invalidates nothing.
+//
+// TOMBSTONES
+//   Erase marks its slot empty_one; if everything after it in the chain is
+//   empty, it and the run of empty_one before it become empty_rest, walking
+//   back across the chain. Probes stop at empty_rest; inserts reuse the first
+//   empty slot of the chain.
+//
+// EXCEPTIONS
+//   Evacuation of one old bucket is all-or-nothing: entries are transferred
+//   one by one, recorded in the old slot's tophash (evacuated_x/y), and if the
+//   hasher, the allocator or a constructor throws, every transfer is undone in
+//   order before rethrowing. Entries move when both key and value move without
+//   throwing, else they are copied and the originals stay put until the bucket
+//   commits (std::move_if_noexcept's rule, applied to the pair as a whole).
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <new>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include "../hash.hpp"
+#include "../stats.hpp"
+#include "bucket.hpp"
+#include "memory.hpp"
+#include "misuse.hpp"
+
+namespace gomap::internal {
+
+// A fresh random 64-bit value: a per-thread splitmix64 stream seeded once from
+// std::random_device, so a map's seed costs a few instructions, not a syscall.
+inline std::uint64_t random_u64() noexcept {
+  thread_local std::uint64_t state = [] {
+    std::uint64_t s = reinterpret_cast<std::uintptr_t>(&state);
+    try {
+      std::random_device rd;
+      s ^= (std::uint64_t{rd()} << 32) ^ rd();
+    } catch (...) {
+    }
+    return s;
+  }();
+  std::uint64_t z = (state += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+enum class grow_kind : std::uint8_t { none, doubling, same_size };
+
+template <class Table, bool Const>
+class table_iterator;
+struct table_access;
+struct table_checker;
+
+template <class Policy, class Hash, class Eq, class Alloc>
+class table {
+ public:
+  using key_type = typename Policy::key_type;
+  using value_type = typename Policy::value_type;
+  using size_type = std::size_t;
+  using hasher = Hash;
+  using key_equal = Eq;
+  using allocator_type = Alloc;
+  using iterator = table_iterator<table, Policy::const_iterators>;
+  using const_iterator = table_iterator<table, true>;
+
+ private:
+  using alloc_traits = std::allocator_traits<Alloc>;
+  static_assert(std::is_same_v<typename alloc_traits::value_type, value_type>,
+                "gomap: the allocator's value_type must be the container's value_type "
+                "(std::pair<const K, V> for a map, K for a set)");
+
+  static constexpr std::size_t align = std::max<std::size_t>(alignof(bucket_ctrl), alignof(value_type));
+  using blocks = block_source<Alloc, align>;
+
+  static constexpr std::size_t round_up(std::size_t n, std::size_t a) { return (n + a - 1) / a * a; }
+  // An overflow bucket: control block, then 8 slots.
+  static constexpr std::size_t ovf_slot_offset = round_up(sizeof(bucket_ctrl), alignof(value_type));
+  static constexpr std::size_t ovf_bucket_bytes = round_up(ovf_slot_offset + bucket_slots * sizeof(value_type), align);
+  // A main bucket's share of an array: control block + 8 slots.
+  static constexpr std::size_t bucket_bytes = sizeof(bucket_ctrl) + bucket_slots * sizeof(value_type);
+
+  // Go's B is a uint8; here the largest B is the one whose array, old and new
+  // together, still fits in half the address space.
+  static constexpr unsigned compute_max_b() {
+    unsigned b = 0;
+    const std::size_t limit = static_cast<std::size_t>(std::numeric_limits<std::ptrdiff_t>::max()) / 4;
+    while (b < 62 && (std::size_t{1} << (b + 1)) <= limit / bucket_bytes) ++b;
+    return b;
+  }
+  static constexpr unsigned max_b = compute_max_b();
+
+  // One bucket array: Go's buckets or oldbuckets, with its overflow pool.
+  struct bucket_array {
+    bucket_ctrl* ctrl = nullptr;
+    value_type* slots = nullptr;
+    unsigned char* pool = nullptr;  // preallocated overflow buckets
+    std::size_t pool_used = 0;
+    std::size_t pool_size = 0;
+    std::size_t overflow = 0;  // overflow buckets chained in this array (exact)
+    unsigned B = 0;            // kept even before the first allocation (from a hint)
+    block mem;
+
+    std::size_t nbuckets() const noexcept { return std::size_t{1} << B; }
+    std::size_t mask() const noexcept { return nbuckets() - 1; }
+    value_type* slots_of(std::size_t b) const noexcept { return slots + b * bucket_slots; }
+    bool owns_pool_bucket(const bucket_ctrl* c) const noexcept {
+      auto p = reinterpret_cast<const unsigned char*>(c);
+      return p >= pool && p < pool + pool_size * ovf_bucket_bytes;
+    }
+  };
+
+  // Where a found entry lives: enough to erase it (the chain head for the
+  // empty_rest walk back) and to build an iterator.
+  struct location {
+    bucket_ctrl* c = nullptr;
+    value_type* s = nullptr;  // slots of bucket c
+    unsigned i = 0;
+    std::size_t pos = 0;  // iteration position of the chain head (old array first)
+    explicit operator bool() const noexcept { return c != nullptr; }
+  };
+
+ public:
+  // ---- construction -------------------------------------------------------
+
+  table() = default;
+
+  table(size_type hint, const Hash& h, const Eq& e, const Alloc& a) : hash_(h), eq_(e), alloc_(a) {
+    if (hint > max_size()) throw std::length_error("gomap: capacity hint exceeds max_size()");
+    const unsigned B = b_for_hint(hint);
+    // Go allocates eagerly for B > 0 and lazily for B == 0.
+    if (B > 0) cur_ = make_array(B, /*init=*/true);
+  }
+
+  table(const table& o) : table(o, alloc_traits::select_on_container_copy_construction(o.alloc_)) {}
+
+  table(const table& o, const Alloc& a) : hash_(o.hash_), eq_(o.eq_), alloc_(a) { copy_from(o); }
+
+  table(table&& o) noexcept : hash_(std::move(o.hash_)), eq_(std::move(o.eq_)), alloc_(std::move(o.alloc_)) {
+    steal(o);
+  }
+
+  table(table&& o, const Alloc& a) : hash_(std::move(o.hash_)), eq_(std::move(o.eq_)), alloc_(a) {
+    if (alloc_ == o.alloc_) {
+      steal(o);
+    } else {
+      move_elements_from(o);
+    }
+  }
+
+  table& operator=(const table& o) {
+    if (this == &o) return *this;
+    if constexpr (alloc_traits::propagate_on_container_copy_assignment::value) {
+      table tmp(o, o.alloc_);
+      swap_all(tmp);
+    } else {
+      table tmp(o, alloc_);
+      swap_all(tmp);
+    }
+    return *this;
+  }
+
+  table& operator=(table&& o) noexcept(alloc_traits::propagate_on_container_move_assignment::value ||
+                                       alloc_traits::is_always_equal::value) {
+    if (this == &o) return *this;
+    if constexpr (alloc_traits::propagate_on_container_move_assignment::value ||
+                  alloc_traits::is_always_equal::value) {
+      destroy_all();
+      hash_ = std::move(o.hash_);
+      eq_ = std::move(o.eq_);
+      if constexpr (alloc_traits::propagate_on_container_move_assignment::value) alloc_ = std::move(o.alloc_);
+      steal(o);
+    } else if (alloc_ == o.alloc_) {
+      destroy_all();
+      hash_ = std::move(o.hash_);
+      eq_ = std::move(o.eq_);
+      steal(o);
+    } else {
+      table tmp(std::move(o), alloc_);
+      swap_all(tmp);
+    }
+    return *this;
+  }
+
+  ~table() { destroy_all(); }
+
+  void swap(table& o) noexcept(std::is_nothrow_swappable_v<Hash> && std::is_nothrow_swappable_v<Eq>) {
+    swap_all(o);
+  }
+
+  // ---- observers ----------------------------------------------------------
+
+  size_type size() const noexcept { return count_; }
+  bool empty() const noexcept { return count_ == 0; }
+  size_type max_size() const noexcept {
+    return std::min<size_type>(capacity_for_b(max_b), alloc_traits::max_size(alloc_));
+  }
+  size_type bucket_count() const noexcept { return cur_.ctrl ? cur_.nbuckets() : 0; }
+  size_type capacity() const noexcept { return cur_.ctrl ? capacity_for_b(cur_.B) : 0; }
+  bool growing() const noexcept { return old_.ctrl != nullptr; }
+  const Hash& hash_function() const noexcept { return hash_; }
+  const Eq& key_eq() const noexcept { return eq_; }
+  const Alloc& get_allocator() const noexcept { return alloc_; }
+
+  // ---- iteration ----------------------------------------------------------
+
+  iterator begin() noexcept { return first_from<iterator>(0); }
+  const_iterator begin() const noexcept { return first_from<const_iterator>(0); }
+  iterator end() noexcept { return iterator(); }
+  const_iterator end() const noexcept { return const_iterator(); }
+
+  // ---- lookup -------------------------------------------------------------
+
+  template <class K>
+  iterator find(const K& key) {
+    writing_.check_read();
+    return make_iter<iterator>(locate(key, hash_of(key)));
+  }
+  template <class K>
+  const_iterator find(const K& key) const {
+    writing_.check_read();
+    return make_iter<const_iterator>(locate(key, hash_of(key)));
+  }
+  template <class K>
+  bool contains(const K& key) const {
+    writing_.check_read();
+    return static_cast<bool>(locate(key, hash_of(key)));
+  }
+
+  // ---- insertion ----------------------------------------------------------
+
+  // Finds `key`; if absent, constructs a new entry at a free slot by calling
+  // construct(value_type* where). Returns where the entry is and whether it
+  // was inserted. `construct` must build an element whose key equals `key`.
+  template <class K, class F>
+  std::pair<iterator, bool> find_or_insert(const K& key, F&& construct) {
+    writing_flag::guard g(writing_);
+    const std::uint64_t h = hash_of(key);
+    if (location loc = locate(key, h)) return {make_iter<iterator>(loc), false};
+    return {make_iter<iterator>(insert_new(h, std::forward<F>(construct))), true};
+  }
+
+  // ---- erasure ------------------------------------------------------------
+
+  template <class K>
+  size_type erase_key(const K& key) {
+    writing_flag::guard g(writing_);
+    const std::uint64_t h = hash_of(key);
+    location loc = locate(key, h);
+    if (!loc) return 0;
+    erase_at(loc);
+    return 1;
+  }
+
+  // Erases the entry at `it` (which must be valid and dereferenceable). Moves
+  // nothing, so every other iterator and reference stays valid.
+  void erase_at(const_iterator it) noexcept {
+    writing_flag::guard g(writing_);
+    erase_at(location{it.c_, it.s_, it.i_, it.pos_});
+  }
+
+  // Takes the entry at `it` out of the table, moving it into `out` first.
+  template <class Out>
+  void extract_at(const_iterator it, Out&& out) {
+    writing_flag::guard g(writing_);
+    out(it.s_ + it.i_);  // may throw: nothing erased then
+    erase_at(location{it.c_, it.s_, it.i_, it.pos_});
+  }
+
+  // ---- whole-table operations ---------------------------------------------
+
+  // Destroys every entry; keeps the bucket array (Go's clear), drops overflow
+  // buckets and the old array of a growth in progress, re-draws the seed.
+  void clear() noexcept {
+    writing_flag::guard g(writing_);
+    destroy_entries_and_overflow();
+    if (old_.ctrl) release_array(old_, /*now=*/false);
+    old_ = bucket_array{};
+    if (cur_.ctrl) {
+      for (std::size_t b = 0; b < cur_.nbuckets(); ++b) cur_.ctrl[b].reset();
+      cur_.pool_used = 0;
+      cur_.overflow = 0;
+    }
+    count_ = 0;
+    nevacuate_ = 0;
+    noverflow_ = 0;
+    kind_ = grow_kind::none;
+    seed_ = random_u64();
+  }
+
+  // Makes room for `n` entries without a doubling growth: Go's B for hint n.
+  // Runs any growth in progress to completion first.
+  void reserve(size_type n) {
+    if (n > max_size()) throw std::length_error("gomap: reserve() beyond max_size()");
+    grow_to(b_for_hint(n));
+  }
+
+  // At least `n` buckets (rounded up to a power of two) and at least what
+  // the current size needs.
+  void rehash(size_type n) {
+    if (n > (std::size_t{1} << max_b)) throw std::length_error("gomap: rehash() beyond the largest bucket array");
+    unsigned B = 0;
+    while ((std::size_t{1} << B) < n) ++B;
+    grow_to(std::max(B, b_for_hint(count_)));
+  }
+
+  map_stats stats() const noexcept {
+    map_stats s;
+    s.size = count_;
+    s.B = cur_.B;
+    s.bucket_count = bucket_count();
+    s.overflow_buckets = cur_.overflow + old_.overflow;
+    s.growing = growing();
+    s.same_size_grow = kind_ == grow_kind::same_size;
+    s.old_bucket_count = growing() ? old_.nbuckets() : 0;
+    s.evacuated = growing() ? nevacuate_ : 0;
+    s.growths = growths_;
+    s.same_size_growths = same_size_growths_;
+    s.shrinks = shrinks_;
+    s.bytes_allocated = cur_.mem.bytes + old_.mem.bytes + ovf_allocated_ * ovf_bucket_bytes + retired_.bytes_held();
+    for_each_live_chain([&](bucket_ctrl* c, std::size_t) {
+      for (; c; c = c->overflow)
+        for (unsigned i = 0; i < bucket_slots; ++i) s.tombstones += c->tophash[i] == empty_one;
+    });
+    return s;
+  }
+
+  void check_read() const noexcept { writing_.check_read(); }
+
+ private:
+  template <class, bool>
+  friend class table_iterator;
+  friend struct table_access;
+  friend struct table_checker;
+
+  // ---- hashing ------------------------------------------------------------
+
+  template <class K>
+  std::uint64_t hash_of(const K& key) const noexcept(nothrow_hash<Hash, K>()) {
+    return seeded_hash(hash_, key, seed_);
+  }
+
+  static const key_type& policy_key(const value_type& v) noexcept { return Policy::key(v); }
+
+  static value_type* ovf_slots(bucket_ctrl* c) noexcept {
+    return reinterpret_cast<value_type*>(reinterpret_cast<unsigned char*>(c) + ovf_slot_offset);
+  }
+
+  // ---- probing ------------------------------------------------------------
+
+  // Finds `key` (hash h), in the old array if its old bucket is not evacuated yet.
+  template <class K>
+  location locate(const K& key, std::uint64_t h) const {
+    if (count_ == 0) return {};
+    const bucket_array* a = &cur_;
+    std::size_t b = h & cur_.mask();
+    std::size_t pos = old_.ctrl ? old_.nbuckets() + b : b;
+    if (old_.ctrl) [[unlikely]] {
+      const std::size_t ob = h & old_.mask();
+      if (!is_evacuated(old_.ctrl[ob])) {
+        a = &old_;
+        b = ob;
+        pos = ob;
+      }
+    }
+    const std::uint8_t top = tophash_of(h);
+    bucket_ctrl* c = &a->ctrl[b];
+    value_type* s = a->slots_of(b);
+    for (;;) {
+      const group g(*c);
+      for (slot_mask m = g.match(top); m; m &= m - 1) {
+        const unsigned i = lowest_slot(m);
+        if (eq_(key, Policy::key(s[i]))) [[likely]]
+          return location{c, s, i, pos};
+      }
+      if (g.match_empty_rest() || !c->overflow) return {};
+      c = c->overflow;
+      s = ovf_slots(c);
+    }
+  }
+
+  // ---- insertion ----------------------------------------------------------
+
+  bool needs_growth() const noexcept {
+    return over_load_factor(count_ + 1, cur_.B) || too_many_overflow_buckets(noverflow_, cur_.B);
+  }
+
+  // Inserts a key known to be absent. Does the growth work Go's mapassign does.
+  template <class F>
+  location insert_new(std::uint64_t h, F&& construct) {
+    if (!retired_.empty()) [[unlikely]]
+      retired_.step();
+    if (!cur_.ctrl) [[unlikely]] {
+      cur_ = make_array(cur_.B, /*init=*/true);
+    } else if (growing()) {
+      grow_work(h & cur_.mask());
+    } else if (needs_growth()) {
+      hash_grow();
+      grow_work(h & cur_.mask());
+    }
+    const std::size_t b = h & cur_.mask();
+    location loc = free_slot(b);
+    construct(loc.s + loc.i);  // may throw: the slot stays empty
+    loc.c->tophash[loc.i] = tophash_of(h);
+    ++count_;
+    return loc;
+  }
+
+  // The first empty slot of bucket b's chain in the current array, chaining a
+  // new overflow bucket when every slot is taken. The array must not be
+  // waiting for evacuation at b.
+  location free_slot(std::size_t b) {
+    const std::size_t pos = old_.ctrl ? old_.nbuckets() + b : b;
+    bucket_ctrl* c = &cur_.ctrl[b];
+    value_type* s = cur_.slots_of(b);
+    for (;;) {
+      if (slot_mask e = group(*c).match_empty()) return location{c, s, lowest_slot(e), pos};
+      if (!c->overflow) {
+        c = new_overflow(c);
+        return location{c, ovf_slots(c), 0, pos};
+      }
+      c = c->overflow;
+      s = ovf_slots(c);
+    }
+  }
+
+  // Go's newoverflow: chains an empty overflow bucket after `last` (in cur_).
+  bucket_ctrl* new_overflow(bucket_ctrl* last) {
+    bucket_ctrl* c;
+    if (cur_.pool_used < cur_.pool_size) {
+      c = reinterpret_cast<bucket_ctrl*>(cur_.pool + cur_.pool_used++ * ovf_bucket_bytes);
+    } else {
+      block m = blocks::allocate(alloc_, ovf_bucket_bytes);  // may throw: nothing changed
+      c = static_cast<bucket_ctrl*>(m.ptr);
+      ++ovf_allocated_;
+    }
+    c->reset();
+    last->overflow = c;
+    ++cur_.overflow;
+    incr_noverflow();
+    return c;
+  }
+
+  // Go's incrnoverflow: exact below B = 16, then sampled with probability
+  // 2^-(B-15), so that the 2^15 threshold means "about as many overflow
+  // buckets as buckets" at every B.
+  void incr_noverflow() noexcept {
+    if (cur_.B < 16) {
+      ++noverflow_;
+      return;
+    }
+    rng_ ^= rng_ << 13;
+    rng_ ^= rng_ >> 7;
+    rng_ ^= rng_ << 17;
+    const std::uint64_t mask = (std::uint64_t{1} << (cur_.B - 15)) - 1;
+    if ((rng_ & mask) == 0) ++noverflow_;
+  }
+
+  // ---- growth -------------------------------------------------------------
+
+  // Go's hashGrow: allocate the new array, keep the old one, evacuate nothing.
+  void hash_grow() {
+    const bool bigger = over_load_factor(count_ + 1, cur_.B);
+    const unsigned B = cur_.B + (bigger ? 1 : 0);
+    if (B > max_b) throw std::length_error("gomap: the table cannot grow past its largest bucket array");
+    bucket_array next = make_array(B, /*init=*/false);  // may throw: nothing changed
+    old_ = cur_;
+    cur_ = next;
+    nevacuate_ = 0;
+    noverflow_ = 0;
+    if (bigger) {
+      kind_ = grow_kind::doubling;
+      ++growths_;
+    } else {
+      kind_ = grow_kind::same_size;
+      ++same_size_growths_;
+    }
+  }
+
+  // Go's growWork: the old bucket the key maps to, then one more in order.
+  void grow_work(std::size_t b) {
+    evacuate(b & old_.mask());
+    if (growing()) evacuate(nevacuate_);
+  }
+
+  // Where evacuation appends into a destination chain of cur_.
+  struct cursor {
+    bucket_ctrl* c = nullptr;
+    value_type* s = nullptr;
+    unsigned i = 0;
+  };
+
+  cursor fresh_destination(std::size_t b) noexcept {
+    cur_.ctrl[b].reset();
+    return cursor{&cur_.ctrl[b], cur_.slots_of(b), 0};
+  }
+
+  // Go's evacuate: moves every entry of old bucket `ob` (and its chain) into
+  // the new array, all or nothing (see EXCEPTIONS above).
+  void evacuate(std::size_t ob) {
+    bucket_ctrl* head = &old_.ctrl[ob];
+    if (!is_evacuated(*head)) {
+      const std::size_t newbit = old_.nbuckets();
+      const bool split = kind_ == grow_kind::doubling;
+      cursor x = fresh_destination(ob);
+      cursor y = split ? fresh_destination(ob + newbit) : cursor{};
+      const cursor x0 = x, y0 = y;
+      try {
+        value_type* s = old_.slots_of(ob);
+        for (bucket_ctrl* c = head; c; c = c->overflow, s = c ? ovf_slots(c) : nullptr) {
+          for (unsigned i = 0; i < bucket_slots; ++i) {
+            const std::uint8_t top = c->tophash[i];
+            if (is_empty(top)) continue;
+            const bool use_y = split && (hash_of(Policy::key(s[i])) & newbit) != 0;
+            cursor& d = use_y ? y : x;
+            if (d.i == bucket_slots) {
+              d.c = new_overflow(d.c);
+              d.s = ovf_slots(d.c);
+              d.i = 0;
+            }
+            Policy::transfer(alloc_, d.s + d.i, s + i);
+            d.c->tophash[d.i++] = top;
+            c->tophash[i] = use_y ? evacuated_y : evacuated_x;
+          }
+        }
+      } catch (...) {
+        undo_evacuation(ob, x0, y0);
+        throw;
+      }
+      commit_evacuation(ob);
+    }
+    if (ob == nevacuate_) advance_evacuation_mark();
+  }
+
+  // Destroys the transferred originals, marks the empty slots, and frees the
+  // old chain's overflow buckets: nothing reaches them any more.
+  void commit_evacuation(std::size_t ob) noexcept {
+    bucket_ctrl* head = &old_.ctrl[ob];
+    value_type* s = old_.slots_of(ob);
+    for (bucket_ctrl* c = head; c; c = c->overflow, s = c ? ovf_slots(c) : nullptr) {
+      for (unsigned i = 0; i < bucket_slots; ++i) {
+        if (c->tophash[i] == evacuated_x || c->tophash[i] == evacuated_y) {
+          Policy::destroy(alloc_, s + i);
+        } else {
+          c->tophash[i] = evacuated_empty;
+        }
+      }
+    }
+    for (bucket_ctrl* c = head->overflow; c;) {
+      bucket_ctrl* next = c->overflow;
+      free_overflow(old_, c);
+      c = next;
+    }
+    head->overflow = nullptr;
+  }
+
+  // Puts back every entry already transferred out of old bucket `ob`: the k-th
+  // slot marked evacuated_x is the k-th entry appended after x0 (likewise y).
+  void undo_evacuation(std::size_t ob, cursor x0, cursor y0) noexcept {
+    cursor x = x0, y = y0;
+    bucket_ctrl* head = &old_.ctrl[ob];
+    value_type* s = old_.slots_of(ob);
+    for (bucket_ctrl* c = head; c; c = c->overflow, s = c ? ovf_slots(c) : nullptr) {
+      for (unsigned i = 0; i < bucket_slots; ++i) {
+        const std::uint8_t mark = c->tophash[i];
+        if (mark != evacuated_x && mark != evacuated_y) continue;
+        cursor& d = mark == evacuated_y ? y : x;
+        if (d.i == bucket_slots) {
+          d.c = d.c->overflow;
+          d.s = ovf_slots(d.c);
+          d.i = 0;
+        }
+        if constexpr (Policy::transfer_moves) {
+          Policy::destroy(alloc_, s + i);
+          Policy::transfer(alloc_, s + i, d.s + d.i);
+        }
+        Policy::destroy(alloc_, d.s + d.i);
+        c->tophash[i] = d.c->tophash[d.i];
+        d.c->tophash[d.i++] = empty_rest;
+      }
+    }
+    for (cursor* d : {&x0, &y0}) {
+      if (!d->c) continue;
+      for (bucket_ctrl* c = d->c->overflow; c;) {
+        bucket_ctrl* next = c->overflow;
+        free_overflow(cur_, c);
+        c = next;
+      }
+      d->c->overflow = nullptr;
+    }
+  }
+
+  // Go's advanceEvacuationMark.
+  void advance_evacuation_mark() noexcept {
+    const std::size_t newbit = old_.nbuckets();
+    ++nevacuate_;
+    const std::size_t stop = std::min(nevacuate_ + 1024, newbit);
+    while (nevacuate_ != stop && is_evacuated(old_.ctrl[nevacuate_])) ++nevacuate_;
+    if (nevacuate_ == newbit) finish_growth();
+  }
+
+  void finish_growth() noexcept {
+    release_array(old_, /*now=*/false);
+    old_ = bucket_array{};
+    nevacuate_ = 0;
+    kind_ = grow_kind::none;
+  }
+
+  // Runs any growth in progress to completion, then doubles until B >= target
+  // (explicit whole-table calls only: reserve, rehash).
+  void grow_to(unsigned target) {
+    writing_flag::guard g(writing_);
+    if (target > max_b) throw std::length_error("gomap: requested size exceeds the largest bucket array");
+    if (!cur_.ctrl) {
+      cur_.B = std::max(cur_.B, target);
+      if (cur_.B > 0) cur_ = make_array(cur_.B, /*init=*/true);
+      return;
+    }
+    if (count_ == 0 && target > cur_.B) {
+      finish_all_evacuation();
+      bucket_array next = make_array(target, /*init=*/true);
+      release_array(cur_, /*now=*/true);
+      cur_ = next;
+      noverflow_ = 0;
+      return;
+    }
+    finish_all_evacuation();
+    while (cur_.B < target) {
+      bucket_array next = make_array(cur_.B + 1, /*init=*/false);
+      old_ = cur_;
+      cur_ = next;
+      nevacuate_ = 0;
+      noverflow_ = 0;
+      kind_ = grow_kind::doubling;
+      ++growths_;
+      finish_all_evacuation();
+    }
+  }
+
+  void finish_all_evacuation() {
+    while (growing()) evacuate(nevacuate_);
+  }
+
+  // ---- erasure ------------------------------------------------------------
+
+  // Go's mapdelete after the key is found: tombstone, then the empty_rest walk back.
+  void erase_at(location loc) noexcept {
+    if (!retired_.empty()) [[unlikely]]
+      retired_.step();
+    bucket_ctrl* c = loc.c;
+    unsigned i = loc.i;
+    Policy::destroy(alloc_, loc.s + i);
+    c->tophash[i] = empty_one;
+    const bool last_in_chain = i == bucket_slots - 1
+                                   ? (!c->overflow || c->overflow->tophash[0] == empty_rest)
+                                   : c->tophash[i + 1] == empty_rest;
+    if (last_in_chain) {
+      bucket_ctrl* head = chain_head(loc.pos);
+      for (;;) {
+        c->tophash[i] = empty_rest;
+        if (i == 0) {
+          if (c == head) break;
+          bucket_ctrl* prev = head;
+          while (prev->overflow != c) prev = prev->overflow;
+          c = prev;
+          i = bucket_slots - 1;
+        } else {
+          --i;
+        }
+        if (c->tophash[i] != empty_one) break;
+      }
+    }
+    if (--count_ == 0) seed_ = random_u64();  // Go: re-seed against crafted collisions
+  }
+
+  // ---- iteration positions ------------------------------------------------
+  // Positions [0, old n) are the old array's buckets, then the current array's.
+  // An old bucket is visited until it is evacuated; a current bucket once
+  // evacuation has initialised it. Each entry is in exactly one of the two.
+
+  std::size_t end_pos() const noexcept {
+    return (cur_.ctrl ? cur_.nbuckets() : 0) + (old_.ctrl ? old_.nbuckets() : 0);
+  }
+
+  bucket_ctrl* chain_head(std::size_t pos) const noexcept {
+    const std::size_t oldn = old_.ctrl ? old_.nbuckets() : 0;
+    return pos < oldn ? &old_.ctrl[pos] : &cur_.ctrl[pos - oldn];
+  }
+
+  // Is current bucket b initialised (its source old bucket evacuated)?
+  bool current_bucket_live(std::size_t b) const noexcept {
+    return !old_.ctrl || is_evacuated(old_.ctrl[b & old_.mask()]);
+  }
+
+  // Calls f(chain head, pos) for every chain that may hold live entries.
+  template <class F>
+  void for_each_live_chain(F&& f) const {
+    const std::size_t oldn = old_.ctrl ? old_.nbuckets() : 0;
+    for (std::size_t b = 0; b < oldn; ++b)
+      if (!is_evacuated(old_.ctrl[b])) f(&old_.ctrl[b], b);
+    if (cur_.ctrl)
+      for (std::size_t b = 0; b < cur_.nbuckets(); ++b)
+        if (current_bucket_live(b)) f(&cur_.ctrl[b], oldn + b);
+  }
+
+  template <class It>
+  It first_from(std::size_t pos) const noexcept {
+    writing_.check_iteration();
+    if (count_ == 0) return It();
+    const std::size_t oldn = old_.ctrl ? old_.nbuckets() : 0;
+    const std::size_t end = end_pos();
+    for (; pos < end; ++pos) {
+      bucket_ctrl* c;
+      value_type* s;
+      if (pos < oldn) {
+        if (is_evacuated(old_.ctrl[pos])) continue;
+        c = &old_.ctrl[pos];
+        s = old_.slots_of(pos);
+      } else {
+        const std::size_t b = pos - oldn;
+        if (oldn && !current_bucket_live(b)) continue;
+        c = &cur_.ctrl[b];
+        s = cur_.slots_of(b);
+      }
+      for (;;) {
+        const group g(*c);
+        if (slot_mask m = g.match_full()) return It(this, c, s, lowest_slot(m), pos);
+        if (g.match_empty_rest() || !c->overflow) break;
+        c = c->overflow;
+        s = ovf_slots(c);
+      }
+    }
+    return It();
+  }
+
+  // Moves an iterator to the next live entry in iteration order.
+  template <class It>
+  void advance(It& it) const noexcept {
+    writing_.check_iteration();
+    bucket_ctrl* c = it.c_;
+    slot_mask m = group(*c).match_full() & ~((2u << it.i_) - 1);
+    for (;;) {
+      if (m) {
+        it.c_ = c;
+        it.i_ = lowest_slot(m);
+        return;
+      }
+      if (group(*c).match_empty_rest() || !c->overflow) break;
+      c = c->overflow;
+      it.s_ = ovf_slots(c);
+      m = group(*c).match_full();
+    }
+    it = first_from<It>(it.pos_ + 1);
+  }
+
+  template <class It>
+  It make_iter(const location& loc) const noexcept {
+    return loc ? It(this, loc.c, loc.s, loc.i, loc.pos) : It();
+  }
+
+  // ---- memory -------------------------------------------------------------
+
+  bucket_array make_array(unsigned B, bool init) {
+    bucket_array a;
+    a.B = B;
+    const std::size_t n = a.nbuckets();
+    a.pool_size = B >= 4 ? std::size_t{1} << (B - 4) : 0;
+    const std::size_t slots_off = round_up(n * sizeof(bucket_ctrl), alignof(value_type));
+    const std::size_t pool_off = round_up(slots_off + n * bucket_slots * sizeof(value_type), align);
+    a.mem = blocks::allocate(alloc_, pool_off + a.pool_size * ovf_bucket_bytes);
+    auto* base = static_cast<unsigned char*>(a.mem.ptr);
+    a.ctrl = reinterpret_cast<bucket_ctrl*>(base);
+    a.slots = reinterpret_cast<value_type*>(base + slots_off);
+    a.pool = base + pool_off;
+    if (init && !a.mem.zeroed)
+      for (std::size_t b = 0; b < n; ++b) a.ctrl[b].reset();
+    return a;
+  }
+
+  // Returns an array's block. Mapped blocks go to the retire queue unless
+  // `now` (whole-table calls), which unmaps them at once.
+  void release_array(bucket_array& a, bool now) noexcept {
+    if (!a.mem.ptr) return;
+    if (a.mem.mapped) {
+      retired_.retire(a.mem);
+      if (now) retired_.release_all();
+    } else {
+      blocks::deallocate(alloc_, a.mem);
+    }
+    a.mem = block{};
+  }
+
+  void free_overflow(bucket_array& a, bucket_ctrl* c) noexcept {
+    --a.overflow;
+    if (a.owns_pool_bucket(c)) return;  // part of the array's block
+    blocks::deallocate(alloc_, block{c, ovf_bucket_bytes, false, false});
+    --ovf_allocated_;
+  }
+
+  // Destroys every live entry and frees every separately allocated overflow
+  // bucket of both arrays; leaves control blocks as they were.
+  void destroy_entries_and_overflow() noexcept {
+    for_each_live_chain([&](bucket_ctrl* head, std::size_t pos) {
+      value_type* s = chain_head_slots(pos);
+      for (bucket_ctrl* c = head; c; c = c->overflow, s = c ? ovf_slots(c) : nullptr) {
+        if constexpr (!std::is_trivially_destructible_v<value_type>) {
+          for (slot_mask m = group(*c).match_full(); m; m &= m - 1) Policy::destroy(alloc_, s + lowest_slot(m));
+        }
+      }
+      bucket_array& a = pos < (old_.ctrl ? old_.nbuckets() : 0) ? old_ : cur_;
+      for (bucket_ctrl* c = head->overflow; c;) {
+        bucket_ctrl* next = c->overflow;
+        free_overflow(a, c);
+        c = next;
+      }
+      head->overflow = nullptr;
+    });
+  }
+
+  value_type* chain_head_slots(std::size_t pos) const noexcept {
+    const std::size_t oldn = old_.ctrl ? old_.nbuckets() : 0;
+    return pos < oldn ? old_.slots_of(pos) : cur_.slots_of(pos - oldn);
+  }
+
+  void destroy_all() noexcept {
+    destroy_entries_and_overflow();
+    release_array(old_, /*now=*/true);
+    release_array(cur_, /*now=*/true);
+    retired_.release_all();
+    old_ = bucket_array{};
+    cur_ = bucket_array{};
+    count_ = 0;
+    kind_ = grow_kind::none;
+  }
+
+  // ---- copy and move ------------------------------------------------------
+
+  void copy_from(const table& o) {
+    seed_ = random_u64();
+    rng_ = seed_ | 1;
+    if (o.count_ == 0) return;
+    cur_ = make_array(b_for_hint(o.count_), /*init=*/true);
+    try {
+      for (const auto& v : o) insert_unique(v);
+    } catch (...) {
+      destroy_all();
+      throw;
+    }
+  }
+
+  void move_elements_from(table& o) {
+    seed_ = random_u64();
+    rng_ = seed_ | 1;
+    if (o.count_ == 0) return;
+    cur_ = make_array(b_for_hint(o.count_), /*init=*/true);
+    try {
+      for (auto it = o.begin(); it != o.end(); ++it) insert_unique(std::move(Policy::mutable_ref(*it)));
+    } catch (...) {
+      destroy_all();
+      throw;
+    }
+  }
+
+  // Inserts a value whose key is known to be absent, into an array sized for
+  // it (copy construction): no probe for the key, no growth.
+  template <class V>
+  void insert_unique(V&& v) {
+    const std::uint64_t h = hash_of(Policy::key(v));
+    location loc = free_slot(h & cur_.mask());
+    Policy::construct(alloc_, loc.s + loc.i, std::forward<V>(v));
+    loc.c->tophash[loc.i] = tophash_of(h);
+    ++count_;
+  }
+
+  void steal(table& o) noexcept {
+    cur_ = o.cur_;
+    old_ = o.old_;
+    count_ = o.count_;
+    nevacuate_ = o.nevacuate_;
+    noverflow_ = o.noverflow_;
+    ovf_allocated_ = o.ovf_allocated_;
+    seed_ = o.seed_;
+    rng_ = o.rng_;
+    kind_ = o.kind_;
+    growths_ = o.growths_;
+    same_size_growths_ = o.same_size_growths_;
+    shrinks_ = o.shrinks_;
+    retired_ = std::move(o.retired_);
+    o.cur_ = bucket_array{};
+    o.old_ = bucket_array{};
+    o.count_ = 0;
+    o.nevacuate_ = 0;
+    o.noverflow_ = 0;
+    o.ovf_allocated_ = 0;
+    o.kind_ = grow_kind::none;
+    o.growths_ = o.same_size_growths_ = o.shrinks_ = 0;
+  }
+
+  void swap_all(table& o) noexcept {
+    using std::swap;
+    swap(hash_, o.hash_);
+    swap(eq_, o.eq_);
+    if constexpr (alloc_traits::propagate_on_container_swap::value) swap(alloc_, o.alloc_);
+    swap(cur_, o.cur_);
+    swap(old_, o.old_);
+    swap(count_, o.count_);
+    swap(nevacuate_, o.nevacuate_);
+    swap(noverflow_, o.noverflow_);
+    swap(ovf_allocated_, o.ovf_allocated_);
+    swap(seed_, o.seed_);
+    swap(rng_, o.rng_);
+    swap(kind_, o.kind_);
+    swap(growths_, o.growths_);
+    swap(same_size_growths_, o.same_size_growths_);
+    swap(shrinks_, o.shrinks_);
+    swap(retired_, o.retired_);
+  }
+
+  // ---- state --------------------------------------------------------------
+
+  [[no_unique_address]] Hash hash_{};
+  [[no_unique_address]] Eq eq_{};
+  [[no_unique_address]] Alloc alloc_{};
+  bucket_array cur_;  // Go's buckets
+  bucket_array old_;  // Go's oldbuckets: non-null ctrl while growing
+  std::size_t count_ = 0;
+  std::size_t nevacuate_ = 0;      // old buckets below this are evacuated
+  std::size_t noverflow_ = 0;      // Go's approximate overflow count of cur_
+  std::size_t ovf_allocated_ = 0;  // overflow buckets allocated one by one (bytes_allocated)
+  std::uint64_t seed_ = random_u64();  // Go's hash0
+  std::uint64_t rng_ = seed_ | 1;      // xorshift state for incr_noverflow's sampling
+  grow_kind kind_ = grow_kind::none;
+  std::uint64_t growths_ = 0;
+  std::uint64_t same_size_growths_ = 0;
+  std::uint64_t shrinks_ = 0;
+  retire_queue retired_;
+  writing_flag writing_;
+};
+
+// Standard iterators: bucket order (old array's unevacuated buckets, then the
+// current array's), deterministic for a given table state. Invalidated by any
+// insert of a new key; erase invalidates only iterators to the erased entry.
+template <class Table, bool Const>
+class table_iterator {
+  using value = typename Table::value_type;
+
+ public:
+  using iterator_category = std::forward_iterator_tag;
+  using value_type = value;
+  using difference_type = std::ptrdiff_t;
+  using reference = std::conditional_t<Const, const value&, value&>;
+  using pointer = std::conditional_t<Const, const value*, value*>;
+
+  table_iterator() noexcept = default;
+  // iterator -> const_iterator
+  template <bool C = Const, class = std::enable_if_t<C>>
+  table_iterator(const table_iterator<Table, false>& o) noexcept
+      : t_(o.t_), c_(o.c_), s_(o.s_), pos_(o.pos_), i_(o.i_) {}
+
+  reference operator*() const noexcept { return s_[i_]; }
+  pointer operator->() const noexcept { return s_ + i_; }
+  table_iterator& operator++() noexcept {
+    t_->advance(*this);
+    return *this;
+  }
+  table_iterator operator++(int) noexcept {
+    table_iterator r = *this;
+    ++*this;
+    return r;
+  }
+  friend bool operator==(const table_iterator& a, const table_iterator& b) noexcept {
+    return a.c_ == b.c_ && a.i_ == b.i_;
+  }
+
+ private:
+  template <class, class, class, class>
+  friend class table;
+  template <class, bool>
+  friend class table_iterator;
+  friend struct table_access;
+
+  table_iterator(const Table* t, bucket_ctrl* c, value* s, unsigned i, std::size_t pos) noexcept
+      : t_(t), c_(c), s_(s), pos_(pos), i_(i) {}
+
+  const Table* t_ = nullptr;
+  bucket_ctrl* c_ = nullptr;  // null for end()
+  value* s_ = nullptr;
+  std::size_t pos_ = 0;
+  unsigned i_ = 0;
+};
+
+// Test and tool access to engine internals; not part of the public API.
+struct table_access {
+  template <class It, class CIt>
+  static It unconst(const CIt& c) noexcept {
+    It it;
+    it.t_ = c.t_;
+    it.c_ = c.c_;
+    it.s_ = c.s_;
+    it.pos_ = c.pos_;
+    it.i_ = c.i_;
+    return it;
+  }
+  template <class C>
+  static auto& table_of(C& c) noexcept {
+    return c.t_;
+  }
+};
+
+}  // namespace gomap::internal
