@@ -33,6 +33,7 @@ namespace gomap::internal {
 inline constexpr std::size_t mapped_threshold = std::size_t{1} << 20;    // 1 MiB
 inline constexpr std::size_t release_step_bytes = std::size_t{256} << 10;  // 256 KiB per write
 inline constexpr std::size_t page_bytes = 4096;
+inline constexpr std::size_t hugepage_threshold = std::size_t{4} << 20;  // 4 MiB
 
 // One contiguous allocation: a bucket array with its preallocated overflow buckets.
 struct block {
@@ -68,6 +69,12 @@ class block_source {
       if (bytes >= mapped_threshold && Align <= page_bytes) {
         void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (p == MAP_FAILED) throw std::bad_alloc();
+#if defined(MADV_HUGEPAGE) && !defined(GOMAP_NO_HUGEPAGES)
+        // Random probes over a large array miss the TLB on nearly every
+        // access with 4 KiB pages; transparent huge pages cut that, and cut
+        // page faults 512-fold. Advisory: ignored where THP is off.
+        if (bytes >= hugepage_threshold) ::madvise(p, bytes, MADV_HUGEPAGE);
+#endif
         return block{p, bytes, true, true};
       }
     }

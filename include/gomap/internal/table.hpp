@@ -181,11 +181,15 @@ class table {
     const unsigned B = b_for_hint(hint);
     // Go allocates eagerly for B > 0 and lazily for B == 0.
     if (B > 0) cur_ = make_array(B, /*init=*/true);
+    refresh_fast_insert_limit();
   }
 
   table(const table& o) : table(o, alloc_traits::select_on_container_copy_construction(o.alloc_)) {}
 
-  table(const table& o, const Alloc& a) : hash_(o.hash_), eq_(o.eq_), alloc_(a) { copy_from(o); }
+  table(const table& o, const Alloc& a) : hash_(o.hash_), eq_(o.eq_), alloc_(a) {
+    copy_from(o);
+    refresh_fast_insert_limit();
+  }
 
   table(table&& o) noexcept : hash_(std::move(o.hash_)), eq_(std::move(o.eq_)), alloc_(std::move(o.alloc_)) {
     steal(o);
@@ -196,6 +200,7 @@ class table {
       steal(o);
     } else {
       move_elements_from(o);
+      refresh_fast_insert_limit();
     }
   }
 
@@ -287,8 +292,12 @@ class table {
   std::pair<iterator, bool> find_or_insert(const K& key, F&& construct) {
     writing_flag::guard g(writing_);
     const std::uint64_t h = hash_of(key);
+    if (count_ < fast_insert_limit_) [[likely]]
+      return insert_fast(key, h, construct);
     if (location loc = locate(key, h)) return {make_iter<iterator>(loc), false};
-    return {make_iter<iterator>(insert_new(h, std::forward<F>(construct))), true};
+    location loc = insert_new(h, std::forward<F>(construct));
+    refresh_fast_insert_limit();
+    return {make_iter<iterator>(loc), true};
   }
 
   // ---- erasure ------------------------------------------------------------
@@ -337,6 +346,7 @@ class table {
     noverflow_ = 0;
     kind_ = grow_kind::none;
     seed_ = random_u64();
+    refresh_fast_insert_limit();
   }
 
   // Makes room for `n` entries without a doubling growth: Go's B for hint n.
@@ -432,6 +442,49 @@ class table {
 
   // ---- insertion ----------------------------------------------------------
 
+  // One probe of the key's chain that both looks for the key and remembers
+  // the first empty slot (Go's mapassign loop). Only valid while
+  // count_ < fast_insert_limit_: no growth in progress or due, nothing to
+  // release, the array allocated.
+  template <class K, class F>
+  std::pair<iterator, bool> insert_fast(const K& key, std::uint64_t h, F& construct) {
+    const std::size_t b = h & cur_.mask();
+    const std::uint8_t top = tophash_of(h);
+    bucket_ctrl* c = &cur_.ctrl[b];
+    value_type* s = cur_.slots_of(b);
+    location free;
+    for (;;) {
+      const group g(*c);
+      for (slot_mask m = g.match(top); m; m &= m - 1) {
+        const unsigned i = lowest_slot(m);
+        if (eq_(key, Policy::key(s[i]))) [[likely]]
+          return {iterator(this, c, s, i, b), false};
+      }
+      if (!free) {
+        if (slot_mask e = g.match_empty()) free = location{c, s, lowest_slot(e), b};
+      }
+      if (g.match_empty_rest() || !c->overflow) break;
+      c = c->overflow;
+      s = ovf_slots(c);
+    }
+    if (!free) {
+      bucket_ctrl* o = new_overflow(c);
+      free = location{o, ovf_slots(o), 0, b};
+    }
+    construct(free.s + free.i);  // may throw: the slot stays empty
+    free.c->tophash[free.i] = top;
+    ++count_;
+    return {iterator(this, free.c, free.s, free.i, b), true};
+  }
+
+  // The fast insert path is open below this count: the capacity of the
+  // current array when nothing else needs doing, else 0 (every insert then
+  // takes the general path, which does growth work and releases memory).
+  void refresh_fast_insert_limit() noexcept {
+    const bool plain = cur_.ctrl && !old_.ctrl && retired_.empty() && !too_many_overflow_buckets(noverflow_, cur_.B);
+    fast_insert_limit_ = plain ? capacity_for_b(cur_.B) : 0;
+  }
+
   bool needs_growth() const noexcept {
     return over_load_factor(count_ + 1, cur_.B) || too_many_overflow_buckets(noverflow_, cur_.B);
   }
@@ -489,6 +542,7 @@ class table {
     last->overflow = c;
     ++cur_.overflow;
     incr_noverflow();
+    if (too_many_overflow_buckets(noverflow_, cur_.B)) fast_insert_limit_ = 0;  // a same-size growth is due
     return c;
   }
 
@@ -661,6 +715,11 @@ class table {
   // (explicit whole-table calls only: reserve, rehash).
   void grow_to(unsigned target) {
     writing_flag::guard g(writing_);
+    grow_to_unguarded(target);
+    refresh_fast_insert_limit();
+  }
+
+  void grow_to_unguarded(unsigned target) {
     if (target > max_b) throw std::length_error("gomap: requested size exceeds the largest bucket array");
     if (!cur_.ctrl) {
       cur_.B = std::max(cur_.B, target);
@@ -696,8 +755,10 @@ class table {
 
   // Go's mapdelete after the key is found: tombstone, then the empty_rest walk back.
   void erase_at(location loc) noexcept {
-    if (!retired_.empty()) [[unlikely]]
+    if (!retired_.empty()) [[unlikely]] {
       retired_.step();
+      refresh_fast_insert_limit();
+    }
     bucket_ctrl* c = loc.c;
     unsigned i = loc.i;
     Policy::destroy(alloc_, loc.s + i);
@@ -881,6 +942,7 @@ class table {
     old_ = bucket_array{};
     cur_ = bucket_array{};
     count_ = 0;
+    fast_insert_limit_ = 0;
     kind_ = grow_kind::none;
   }
 
@@ -927,6 +989,7 @@ class table {
     cur_ = o.cur_;
     old_ = o.old_;
     count_ = o.count_;
+    fast_insert_limit_ = o.fast_insert_limit_;
     nevacuate_ = o.nevacuate_;
     noverflow_ = o.noverflow_;
     ovf_allocated_ = o.ovf_allocated_;
@@ -940,6 +1003,7 @@ class table {
     o.cur_ = bucket_array{};
     o.old_ = bucket_array{};
     o.count_ = 0;
+    o.fast_insert_limit_ = 0;
     o.nevacuate_ = 0;
     o.noverflow_ = 0;
     o.ovf_allocated_ = 0;
@@ -955,6 +1019,7 @@ class table {
     swap(cur_, o.cur_);
     swap(old_, o.old_);
     swap(count_, o.count_);
+    swap(fast_insert_limit_, o.fast_insert_limit_);
     swap(nevacuate_, o.nevacuate_);
     swap(noverflow_, o.noverflow_);
     swap(ovf_allocated_, o.ovf_allocated_);
@@ -975,6 +1040,7 @@ class table {
   bucket_array cur_;  // Go's buckets
   bucket_array old_;  // Go's oldbuckets: non-null ctrl while growing
   std::size_t count_ = 0;
+  std::size_t fast_insert_limit_ = 0;  // see refresh_fast_insert_limit()
   std::size_t nevacuate_ = 0;      // old buckets below this are evacuated
   std::size_t noverflow_ = 0;      // Go's approximate overflow count of cur_
   std::size_t ovf_allocated_ = 0;  // overflow buckets allocated one by one (bytes_allocated)
