@@ -152,8 +152,15 @@ class container {
 
   // Destroys every entry and keeps the bucket array for reuse, as Go's
   // clear(m) does; overflow buckets and a growth's old array are freed and
-  // the seed is re-drawn. O(buckets). Invalidates everything.
+  // the seed is re-drawn. Automatic shrinks will not take the kept array
+  // away (clear_and_release() or shrink_to_fit() do). O(buckets).
+  // Invalidates everything.
   void clear() noexcept { t_.clear(); }
+
+  // Destroys every entry and frees the bucket arrays: afterwards the
+  // container holds no memory until its next insert (bucket_count() == 0).
+  // O(buckets). Invalidates everything.
+  void clear_and_release() noexcept { t_.clear_and_release(); }
 
   // Inserts if the key is absent. Amortised O(1): at most two old buckets
   // are evacuated when a growth is in progress. Strong guarantee.
@@ -315,8 +322,26 @@ class container {
   // table operation, O(n + buckets). Throws std::length_error, leaving the
   // container unchanged, if n > max_size(); otherwise basic guarantee.
   void reserve(size_type n) { t_.reserve(n); }
-  // At least `n` buckets and at least what size() needs, as reserve does.
+  // Sets the bucket count to the smallest power of two >= n that also holds
+  // size() entries, growing or shrinking to it now (a whole-table call,
+  // incremental evacuation run to completion). rehash(0) == shrink_to_fit().
   void rehash(size_type n) { t_.rehash(n); }
+  // Shrinks the bucket array to the smallest B that holds size() entries
+  // (Go's B for hint size()), and lets automatic shrinks go down to 16
+  // buckets again. O(n + buckets); invalidates everything. Basic guarantee.
+  void shrink_to_fit() { t_.shrink_to_fit(); }
+
+  // Memory that comes back (gomap, not Go). With shrink_policy::shrink (the
+  // default), once erases bring the load below 1.625 entries per bucket (a
+  // quarter of 6.5), the next insert of a new key starts a shrinking growth:
+  // it evacuates old buckets into an array sized for twice the entries (load
+  // <= 3.25), incrementally, at most 32 entries or 1024 buckets per insert.
+  // Automatic shrinks never go below 16 buckets, nor below what a capacity
+  // hint, reserve() or clear() asked for. shrink_policy::never is Go's
+  // behaviour: the array never shrinks (overflow chains are still compacted
+  // by same-size growths). O(1); takes effect at the next insert.
+  void set_shrink_policy(gomap::shrink_policy p) noexcept { t_.set_shrink_policy(p); }
+  gomap::shrink_policy shrink_policy() const noexcept { return t_.get_shrink_policy(); }
 
   // ---- observers ----------------------------------------------------------
 

@@ -96,7 +96,27 @@ inline std::uint64_t random_u64() noexcept {
   return z ^ (z >> 31);
 }
 
-enum class grow_kind : std::uint8_t { none, doubling, same_size };
+enum class grow_kind : std::uint8_t { none, doubling, same_size, shrinking };
+
+// Whether erases give memory back. `never` is Go's behaviour, kept for
+// comparison: a Go map keeps every bucket it ever grew to.
+enum class shrink_policy : std::uint8_t { shrink, never };
+}  // namespace gomap::internal
+
+namespace gomap {
+using internal::shrink_policy;
+}  // namespace gomap
+
+namespace gomap::internal {
+
+// A shrink is due when the load falls below max / shrink_load_divisor
+// (6.5 / 4 = 1.625 entries per bucket).
+inline constexpr std::size_t shrink_load_divisor = 4;
+// Automatic shrinks stop at 16 buckets: below that an array is a few KiB.
+inline constexpr unsigned min_auto_shrink_b = 4;
+// Bounded work per insert during a shrink (see growth_work).
+inline constexpr std::size_t shrink_step_entries = 32;
+inline constexpr std::size_t shrink_step_buckets = 1024;
 
 template <class Table, bool Const>
 class table_iterator;
@@ -181,6 +201,7 @@ class table {
     const unsigned B = b_for_hint(hint);
     // Go allocates eagerly for B > 0 and lazily for B == 0.
     if (B > 0) cur_ = make_array(B, /*init=*/true);
+    shrink_floor_b_ = std::max(min_auto_shrink_b, B);
     refresh_fast_insert_limit();
   }
 
@@ -346,6 +367,7 @@ class table {
     noverflow_ = 0;
     kind_ = grow_kind::none;
     seed_ = random_u64();
+    shrink_floor_b_ = std::max(shrink_floor_b_, cur_.B);  // Go's clear keeps the array: do not shrink it away
     refresh_fast_insert_limit();
   }
 
@@ -362,7 +384,12 @@ class table {
     if (n > (std::size_t{1} << max_b)) throw std::length_error("gomap: rehash() beyond the largest bucket array");
     unsigned B = 0;
     while ((std::size_t{1} << B) < n) ++B;
-    grow_to(std::max(B, b_for_hint(count_)));
+    B = std::max(B, b_for_hint(count_));
+    if (cur_.ctrl && B < cur_.B) {
+      shrink_to(B);
+    } else {
+      grow_to(B);
+    }
   }
 
   map_stats stats() const noexcept {
@@ -477,16 +504,40 @@ class table {
     return {iterator(this, free.c, free.s, free.i, b), true};
   }
 
+  // ---- growth decisions ---------------------------------------------------
+
+  struct growth_plan {
+    grow_kind kind = grow_kind::none;
+    unsigned B = 0;
+  };
+
+  // Decided only when inserting a new key with no growth in progress. Go's
+  // two rules, in Go's order, with gomap's shrink between them: a shrink also
+  // compacts chains, so it supersedes a same-size growth.
+  growth_plan plan_growth() const noexcept {
+    if (over_load_factor(count_ + 1, cur_.B)) return {grow_kind::doubling, cur_.B + 1};
+    if (count_ < shrink_below_) return {grow_kind::shrinking, shrink_target()};
+    if (too_many_overflow_buckets(noverflow_, cur_.B)) return {grow_kind::same_size, cur_.B};
+    return {};
+  }
+
+  // A shrinking growth lands where the load is at most half the maximum
+  // (3.25), as a doubling does: the size must then double or halve again
+  // before the next growth or shrink. Never below the floor a hint, reserve()
+  // or clear() set.
+  unsigned shrink_target() const noexcept { return std::max(shrink_floor_b_, b_for_hint(2 * (count_ + 1))); }
+
   // The fast insert path is open below this count: the capacity of the
   // current array when nothing else needs doing, else 0 (every insert then
   // takes the general path, which does growth work and releases memory).
+  // Also refreshes shrink_below_, the count under which a shrink is due.
   void refresh_fast_insert_limit() noexcept {
-    const bool plain = cur_.ctrl && !old_.ctrl && retired_.empty() && !too_many_overflow_buckets(noverflow_, cur_.B);
+    shrink_below_ = shrink_ == shrink_policy::shrink && cur_.ctrl && cur_.B > shrink_floor_b_
+                        ? capacity_for_b(cur_.B) / shrink_load_divisor
+                        : 0;
+    const bool plain = cur_.ctrl && !old_.ctrl && retired_.empty() &&
+                       !too_many_overflow_buckets(noverflow_, cur_.B) && count_ >= shrink_below_;
     fast_insert_limit_ = plain ? capacity_for_b(cur_.B) : 0;
-  }
-
-  bool needs_growth() const noexcept {
-    return over_load_factor(count_ + 1, cur_.B) || too_many_overflow_buckets(noverflow_, cur_.B);
   }
 
   // Inserts a key known to be absent. Does the growth work Go's mapassign does.
@@ -496,43 +547,49 @@ class table {
       retired_.step();
     if (!cur_.ctrl) [[unlikely]] {
       cur_ = make_array(cur_.B, /*init=*/true);
-    } else if (growing()) {
-      grow_work(h & cur_.mask());
-    } else if (needs_growth()) {
-      hash_grow();
-      grow_work(h & cur_.mask());
+    } else if (!growing()) {
+      if (const growth_plan plan = plan_growth(); plan.kind != grow_kind::none) start_growth(plan);
     }
-    const std::size_t b = h & cur_.mask();
-    location loc = free_slot(b);
+    location loc;
+    if (growing()) {
+      growth_work(h);
+      // A shrink evacuates in index order only, so the key's old bucket may
+      // still be waiting: the entry then goes there, and moves with it.
+      if (kind_ == grow_kind::shrinking && !is_evacuated(old_.ctrl[h & old_.mask()])) {
+        const std::size_t ob = h & old_.mask();
+        loc = free_slot(old_, ob, ob);
+      }
+    }
+    if (!loc) loc = free_slot(cur_, h & cur_.mask(), end_of_old() + (h & cur_.mask()));
     construct(loc.s + loc.i);  // may throw: the slot stays empty
     loc.c->tophash[loc.i] = tophash_of(h);
     ++count_;
     return loc;
   }
 
-  // The first empty slot of bucket b's chain in the current array, chaining a
-  // new overflow bucket when every slot is taken. The array must not be
-  // waiting for evacuation at b.
-  location free_slot(std::size_t b) {
-    const std::size_t pos = old_.ctrl ? old_.nbuckets() + b : b;
-    bucket_ctrl* c = &cur_.ctrl[b];
-    value_type* s = cur_.slots_of(b);
+  // The first empty slot of bucket b's chain in array `a`, chaining a new
+  // overflow bucket when every slot is taken.
+  location free_slot(bucket_array& a, std::size_t b, std::size_t pos) {
+    bucket_ctrl* c = &a.ctrl[b];
+    value_type* s = a.slots_of(b);
     for (;;) {
       if (slot_mask e = group(*c).match_empty()) return location{c, s, lowest_slot(e), pos};
       if (!c->overflow) {
-        c = new_overflow(c);
+        c = new_overflow(a, c);
         return location{c, ovf_slots(c), 0, pos};
       }
       c = c->overflow;
       s = ovf_slots(c);
     }
   }
+  location free_slot(std::size_t b) { return free_slot(cur_, b, end_of_old() + b); }
 
-  // Go's newoverflow: chains an empty overflow bucket after `last` (in cur_).
-  bucket_ctrl* new_overflow(bucket_ctrl* last) {
+  // Go's newoverflow: chains an empty overflow bucket after `last` in array
+  // `a` (the old array only during a shrink). Preallocated buckets first.
+  bucket_ctrl* new_overflow(bucket_array& a, bucket_ctrl* last) {
     bucket_ctrl* c;
-    if (cur_.pool_used < cur_.pool_size) {
-      c = reinterpret_cast<bucket_ctrl*>(cur_.pool + cur_.pool_used++ * ovf_bucket_bytes);
+    if (a.pool_used < a.pool_size) {
+      c = reinterpret_cast<bucket_ctrl*>(a.pool + a.pool_used++ * ovf_bucket_bytes);
     } else {
       block m = blocks::allocate(alloc_, ovf_bucket_bytes);  // may throw: nothing changed
       c = static_cast<bucket_ctrl*>(m.ptr);
@@ -540,11 +597,14 @@ class table {
     }
     c->reset();
     last->overflow = c;
-    ++cur_.overflow;
-    incr_noverflow();
-    if (too_many_overflow_buckets(noverflow_, cur_.B)) fast_insert_limit_ = 0;  // a same-size growth is due
+    ++a.overflow;
+    if (&a == &cur_) {
+      incr_noverflow();
+      if (too_many_overflow_buckets(noverflow_, cur_.B)) fast_insert_limit_ = 0;  // a same-size growth is due
+    }
     return c;
   }
+  bucket_ctrl* new_overflow(bucket_ctrl* last) { return new_overflow(cur_, last); }
 
   // Go's incrnoverflow: exact below B = 16, then sampled with probability
   // 2^-(B-15), so that the 2^15 threshold means "about as many overflow
@@ -564,28 +624,39 @@ class table {
   // ---- growth -------------------------------------------------------------
 
   // Go's hashGrow: allocate the new array, keep the old one, evacuate nothing.
-  void hash_grow() {
-    const bool bigger = over_load_factor(count_ + 1, cur_.B);
-    const unsigned B = cur_.B + (bigger ? 1 : 0);
-    if (B > max_b) throw std::length_error("gomap: the table cannot grow past its largest bucket array");
-    bucket_array next = make_array(B, /*init=*/false);  // may throw: nothing changed
+  void start_growth(growth_plan plan) {
+    if (plan.B > max_b) throw std::length_error("gomap: the table cannot grow past its largest bucket array");
+    bucket_array next = make_array(plan.B, /*init=*/false);  // may throw: nothing changed
     old_ = cur_;
     cur_ = next;
     nevacuate_ = 0;
     noverflow_ = 0;
-    if (bigger) {
-      kind_ = grow_kind::doubling;
-      ++growths_;
-    } else {
-      kind_ = grow_kind::same_size;
-      ++same_size_growths_;
+    kind_ = plan.kind;
+    switch (plan.kind) {
+      case grow_kind::doubling: ++growths_; break;
+      case grow_kind::same_size: ++same_size_growths_; break;
+      case grow_kind::shrinking: ++shrinks_; break;
+      case grow_kind::none: break;
     }
   }
 
-  // Go's growWork: the old bucket the key maps to, then one more in order.
-  void grow_work(std::size_t b) {
-    evacuate(b & old_.mask());
-    if (growing()) evacuate(nevacuate_);
+  // The evacuation one insert of a new key pays for while a growth runs.
+  // Doubling and same-size: Go's growWork, the key's old bucket then one more
+  // in order. Shrinking (no Go counterpart): old buckets strictly in index
+  // order, until `shrink_step_entries` entries moved or `shrink_step_buckets`
+  // buckets visited; it moves the live entries of 2^d old buckets into one, so
+  // it must cover ground faster than one bucket per insert to finish while
+  // the map is small, yet each step stays bounded.
+  void growth_work(std::uint64_t h) {
+    if (kind_ != grow_kind::shrinking) {
+      evacuate(h & old_.mask());
+      if (growing()) evacuate(nevacuate_);
+      return;
+    }
+    std::size_t moved = 0;
+    for (std::size_t visited = 0;
+         growing() && visited < shrink_step_buckets && moved < shrink_step_entries; ++visited)
+      moved += evacuate(nevacuate_);
   }
 
   // Where evacuation appends into a destination chain of cur_.
@@ -600,15 +671,43 @@ class table {
     return cursor{&cur_.ctrl[b], cur_.slots_of(b), 0};
   }
 
+  // The first slot after which bucket b's chain is empty (a shrink's second
+  // and later sources append there, keeping appends in order for undo).
+  cursor tail_destination(std::size_t b) noexcept {
+    bucket_ctrl* c = &cur_.ctrl[b];
+    value_type* s = cur_.slots_of(b);
+    for (;;) {
+      if (slot_mask r = group(*c).match_empty_rest()) return cursor{c, s, lowest_slot(r)};
+      if (!c->overflow) return cursor{c, s, bucket_slots};
+      c = c->overflow;
+      s = ovf_slots(c);
+    }
+  }
+
+  // The next destination slot: the chain's next bucket, or a new one.
+  void advance_cursor(cursor& d) {
+    d.c = d.c->overflow ? d.c->overflow : new_overflow(d.c);
+    d.s = ovf_slots(d.c);
+    d.i = 0;
+  }
+
   // Go's evacuate: moves every entry of old bucket `ob` (and its chain) into
-  // the new array, all or nothing (see EXCEPTIONS above).
-  void evacuate(std::size_t ob) {
+  // the new array, all or nothing (see EXCEPTIONS above). Returns how many
+  // entries it moved.
+  std::size_t evacuate(std::size_t ob) {
+    std::size_t moved = 0;
     bucket_ctrl* head = &old_.ctrl[ob];
     if (!is_evacuated(*head)) {
       const std::size_t newbit = old_.nbuckets();
       const bool split = kind_ == grow_kind::doubling;
-      cursor x = fresh_destination(ob);
-      cursor y = split ? fresh_destination(ob + newbit) : cursor{};
+      cursor x, y;
+      if (kind_ == grow_kind::shrinking) {
+        const std::size_t b = ob & cur_.mask();
+        x = ob == b ? fresh_destination(b) : tail_destination(b);  // old b is its first source
+      } else {
+        x = fresh_destination(ob);
+        if (split) y = fresh_destination(ob + newbit);
+      }
       const cursor x0 = x, y0 = y;
       try {
         value_type* s = old_.slots_of(ob);
@@ -618,14 +717,11 @@ class table {
             if (is_empty(top)) continue;
             const bool use_y = split && (hash_of(Policy::key(s[i])) & newbit) != 0;
             cursor& d = use_y ? y : x;
-            if (d.i == bucket_slots) {
-              d.c = new_overflow(d.c);
-              d.s = ovf_slots(d.c);
-              d.i = 0;
-            }
+            if (d.i == bucket_slots) advance_cursor(d);
             Policy::transfer(alloc_, d.s + d.i, s + i);
             d.c->tophash[d.i++] = top;
             c->tophash[i] = use_y ? evacuated_y : evacuated_x;
+            ++moved;
           }
         }
       } catch (...) {
@@ -635,6 +731,7 @@ class table {
       commit_evacuation(ob);
     }
     if (ob == nevacuate_) advance_evacuation_mark();
+    return moved;
   }
 
   // Destroys the transferred originals, marks the empty slots, and frees the
@@ -712,44 +809,71 @@ class table {
   }
 
   // Runs any growth in progress to completion, then doubles until B >= target
-  // (explicit whole-table calls only: reserve, rehash).
+  // (explicit whole-table calls only: reserve, rehash). Never shrinks.
   void grow_to(unsigned target) {
     writing_flag::guard g(writing_);
-    grow_to_unguarded(target);
-    refresh_fast_insert_limit();
-  }
-
-  void grow_to_unguarded(unsigned target) {
     if (target > max_b) throw std::length_error("gomap: requested size exceeds the largest bucket array");
+    shrink_floor_b_ = std::max(shrink_floor_b_, target);
     if (!cur_.ctrl) {
       cur_.B = std::max(cur_.B, target);
       if (cur_.B > 0) cur_ = make_array(cur_.B, /*init=*/true);
-      return;
-    }
-    if (count_ == 0 && target > cur_.B) {
+    } else if (count_ == 0 && target > cur_.B) {
+      replace_empty_array(target);
+    } else {
       finish_all_evacuation();
-      bucket_array next = make_array(target, /*init=*/true);
-      release_array(cur_, /*now=*/true);
-      cur_ = next;
-      noverflow_ = 0;
-      return;
+      while (cur_.B < target) {
+        start_growth({grow_kind::doubling, cur_.B + 1});
+        finish_all_evacuation();
+      }
     }
+    refresh_fast_insert_limit();
+  }
+
+  // Shrinks to `target` buckets now, incrementally evacuating to completion
+  // (shrink_to_fit, rehash): a whole-table call. Resets the shrink floor.
+  void shrink_to(unsigned target) {
+    writing_flag::guard g(writing_);
+    shrink_floor_b_ = min_auto_shrink_b;
     finish_all_evacuation();
-    while (cur_.B < target) {
-      bucket_array next = make_array(cur_.B + 1, /*init=*/false);
-      old_ = cur_;
-      cur_ = next;
-      nevacuate_ = 0;
-      noverflow_ = 0;
-      kind_ = grow_kind::doubling;
-      ++growths_;
+    if (cur_.ctrl && count_ == 0) {
+      destroy_all_keep_settings();
+    } else if (cur_.ctrl && target < cur_.B) {
+      start_growth({grow_kind::shrinking, target});
       finish_all_evacuation();
     }
+    refresh_fast_insert_limit();
+  }
+
+  // An empty table swaps its array for a fresh one of 2^target buckets.
+  void replace_empty_array(unsigned target) {
+    finish_all_evacuation();
+    destroy_entries_and_overflow();
+    bucket_array next = make_array(target, /*init=*/true);
+    release_array(cur_, /*now=*/true);
+    cur_ = next;
+    noverflow_ = 0;
   }
 
   void finish_all_evacuation() {
     while (growing()) evacuate(nevacuate_);
   }
+
+ public:
+  shrink_policy get_shrink_policy() const noexcept { return shrink_; }
+  void set_shrink_policy(shrink_policy p) noexcept {
+    shrink_ = p;
+    refresh_fast_insert_limit();
+  }
+  // Go's clear with the memory handed back: no bucket array until the next insert.
+  void clear_and_release() noexcept {
+    writing_flag::guard g(writing_);
+    destroy_all_keep_settings();
+    shrink_floor_b_ = min_auto_shrink_b;
+    refresh_fast_insert_limit();
+  }
+  void shrink_to_fit() { shrink_to(b_for_hint(count_)); }
+
+ private:
 
   // ---- erasure ------------------------------------------------------------
 
@@ -783,12 +907,15 @@ class table {
       }
     }
     if (--count_ == 0) seed_ = random_u64();  // Go: re-seed against crafted collisions
+    if (count_ < shrink_below_) fast_insert_limit_ = 0;  // the next insert starts a shrink
   }
 
   // ---- iteration positions ------------------------------------------------
   // Positions [0, old n) are the old array's buckets, then the current array's.
   // An old bucket is visited until it is evacuated; a current bucket once
   // evacuation has initialised it. Each entry is in exactly one of the two.
+
+  std::size_t end_of_old() const noexcept { return old_.ctrl ? old_.nbuckets() : 0; }
 
   std::size_t end_pos() const noexcept {
     return (cur_.ctrl ? cur_.nbuckets() : 0) + (old_.ctrl ? old_.nbuckets() : 0);
@@ -801,7 +928,10 @@ class table {
 
   // Is current bucket b initialised (its source old bucket evacuated)?
   bool current_bucket_live(std::size_t b) const noexcept {
-    return !old_.ctrl || is_evacuated(old_.ctrl[b & old_.mask()]);
+    if (!old_.ctrl) return true;
+    // A shrink evacuates in order and old bucket b is new bucket b's first source.
+    if (kind_ == grow_kind::shrinking) return b < nevacuate_;
+    return is_evacuated(old_.ctrl[b & old_.mask()]);
   }
 
   // Calls f(chain head, pos) for every chain that may hold live entries.
@@ -934,6 +1064,11 @@ class table {
     return pos < oldn ? old_.slots_of(pos) : cur_.slots_of(pos - oldn);
   }
 
+  void destroy_all_keep_settings() noexcept {
+    destroy_all();
+    seed_ = random_u64();
+  }
+
   void destroy_all() noexcept {
     destroy_entries_and_overflow();
     release_array(old_, /*now=*/true);
@@ -943,12 +1078,14 @@ class table {
     cur_ = bucket_array{};
     count_ = 0;
     fast_insert_limit_ = 0;
+    shrink_below_ = 0;
     kind_ = grow_kind::none;
   }
 
   // ---- copy and move ------------------------------------------------------
 
   void copy_from(const table& o) {
+    shrink_ = o.shrink_;
     seed_ = random_u64();
     rng_ = seed_ | 1;
     if (o.count_ == 0) return;
@@ -996,6 +1133,9 @@ class table {
     seed_ = o.seed_;
     rng_ = o.rng_;
     kind_ = o.kind_;
+    shrink_ = o.shrink_;
+    shrink_floor_b_ = o.shrink_floor_b_;
+    shrink_below_ = o.shrink_below_;
     growths_ = o.growths_;
     same_size_growths_ = o.same_size_growths_;
     shrinks_ = o.shrinks_;
@@ -1008,6 +1148,7 @@ class table {
     o.noverflow_ = 0;
     o.ovf_allocated_ = 0;
     o.kind_ = grow_kind::none;
+    o.shrink_below_ = 0;
     o.growths_ = o.same_size_growths_ = o.shrinks_ = 0;
   }
 
@@ -1026,6 +1167,9 @@ class table {
     swap(seed_, o.seed_);
     swap(rng_, o.rng_);
     swap(kind_, o.kind_);
+    swap(shrink_, o.shrink_);
+    swap(shrink_floor_b_, o.shrink_floor_b_);
+    swap(shrink_below_, o.shrink_below_);
     swap(growths_, o.growths_);
     swap(same_size_growths_, o.same_size_growths_);
     swap(shrinks_, o.shrinks_);
@@ -1047,6 +1191,9 @@ class table {
   std::uint64_t seed_ = random_u64();  // Go's hash0
   std::uint64_t rng_ = seed_ | 1;      // xorshift state for incr_noverflow's sampling
   grow_kind kind_ = grow_kind::none;
+  shrink_policy shrink_ = shrink_policy::shrink;
+  unsigned shrink_floor_b_ = min_auto_shrink_b;  // automatic shrinks stop here
+  std::size_t shrink_below_ = 0;                 // a shrink is due below this count (0: none)
   std::uint64_t growths_ = 0;
   std::uint64_t same_size_growths_ = 0;
   std::uint64_t shrinks_ = 0;

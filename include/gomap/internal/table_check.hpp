@@ -23,6 +23,11 @@ struct table_checker {
     if (growing && t.kind_ == grow_kind::none) return "old array without a growth kind";
     if (growing && t.kind_ == grow_kind::doubling && cur.B != old.B + 1) return "doubling growth with B != oldB + 1";
     if (growing && t.kind_ == grow_kind::same_size && cur.B != old.B) return "same-size growth with B != oldB";
+    if (growing && t.kind_ == grow_kind::shrinking && cur.B >= old.B) return "shrinking growth with B >= oldB";
+    if (growing && t.kind_ == grow_kind::shrinking) {
+      for (std::size_t b = t.nevacuate_; b < old.nbuckets(); ++b)
+        if (is_evacuated(old.ctrl[b])) return "shrink evacuated out of order at old bucket " + std::to_string(b);
+    }
     if (cur.pool_used > cur.pool_size || old.pool_used > old.pool_size) return "overflow pool overused";
 
     std::size_t live = 0, cur_ovf = 0, old_ovf = 0, separate = 0;
