@@ -27,6 +27,7 @@
 #include "../hash.hpp"
 #include "../stats.hpp"
 #include "node_handle.hpp"
+#include "range.hpp"
 #include "table.hpp"
 
 namespace gomap::internal {
@@ -269,6 +270,39 @@ class container {
   template <class H2, class E2>
   void merge(container<Policy, H2, E2, Alloc>&& source) {
     merge(source);
+  }
+
+  // ---- Go's range ---------------------------------------------------------
+
+  // Go's `for k, v := range m`: calls f(key, value) for a map, f(key) for a
+  // set, for every entry, in an order randomised per call (start bucket and
+  // in-bucket offset, as Go). f may return bool: false stops the range.
+  // f may insert and erase (and clear): an entry present for the whole range
+  // is produced exactly once, one erased before it is reached is not
+  // produced, one inserted during the range may or may not be, never twice.
+  // While a range runs, evacuation waits (a growth may start; nothing
+  // relocates until the range ends; see range.hpp). reserve, rehash,
+  // shrink_to_fit and clear_and_release throw std::logic_error inside f;
+  // swapping or assigning the map inside f ends the process. O(buckets + n).
+  template <class F>
+  void range(F&& f) {
+    range_walker::walk(t_, [&](value_type& v) -> decltype(auto) {
+      if constexpr (Policy::is_map) {
+        return f(std::as_const(v.first), v.second);
+      } else {
+        return f(std::as_const(v));
+      }
+    });
+  }
+  template <class F>
+  void range(F&& f) const {
+    range_walker::walk(t_, [&](const value_type& v) -> decltype(auto) {
+      if constexpr (Policy::is_map) {
+        return f(v.first, v.second);
+      } else {
+        return f(v);
+      }
+    });
   }
 
   // ---- lookup -------------------------------------------------------------

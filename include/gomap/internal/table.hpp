@@ -61,6 +61,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <new>
@@ -122,6 +123,7 @@ template <class Table, bool Const>
 class table_iterator;
 struct table_access;
 struct table_checker;
+struct range_walker;
 
 template <class Policy, class Hash, class Eq, class Alloc>
 class table {
@@ -354,6 +356,14 @@ class table {
   // buckets and the old array of a growth in progress, re-draws the seed.
   void clear() noexcept {
     writing_flag::guard g(writing_);
+    if (ranges_ != 0) {
+      // A range() is walking these chains: empty them in place, free nothing.
+      empty_in_place();
+      count_ = 0;
+      seed_ = random_u64();
+      refresh_fast_insert_limit();
+      return;
+    }
     destroy_entries_and_overflow();
     if (old_.ctrl) release_array(old_, /*now=*/false);
     old_ = bucket_array{};
@@ -420,6 +430,23 @@ class table {
   friend class table_iterator;
   friend struct table_access;
   friend struct table_checker;
+  friend struct range_walker;
+
+  // A running range() (range.hpp) freezes evacuation: see there.
+  class range_pin {
+   public:
+    explicit range_pin(const table& t) noexcept : t_(t) { ++t_.ranges_; }
+    ~range_pin() { --t_.ranges_; }
+    range_pin(const range_pin&) = delete;
+    range_pin& operator=(const range_pin&) = delete;
+
+   private:
+    const table& t_;
+  };
+
+  void no_range_running(const char* what) const {
+    if (ranges_ != 0) throw std::logic_error(std::string("gomap: ") + what + " called inside range() on the same map");
+  }
 
   // ---- hashing ------------------------------------------------------------
 
@@ -552,10 +579,11 @@ class table {
     }
     location loc;
     if (growing()) {
-      growth_work(h);
-      // A shrink evacuates in index order only, so the key's old bucket may
-      // still be waiting: the entry then goes there, and moves with it.
-      if (kind_ == grow_kind::shrinking && !is_evacuated(old_.ctrl[h & old_.mask()])) {
+      if (ranges_ == 0) growth_work(h);
+      // A shrink evacuates in index order only, and a running range() defers
+      // evacuation, so the key's old bucket may still be waiting: the entry
+      // then goes there, and moves with it.
+      if ((kind_ == grow_kind::shrinking || ranges_ != 0) && !is_evacuated(old_.ctrl[h & old_.mask()])) {
         const std::size_t ob = h & old_.mask();
         loc = free_slot(old_, ob, ob);
       }
@@ -811,6 +839,7 @@ class table {
   // Runs any growth in progress to completion, then doubles until B >= target
   // (explicit whole-table calls only: reserve, rehash). Never shrinks.
   void grow_to(unsigned target) {
+    no_range_running("reserve()/rehash()");
     writing_flag::guard g(writing_);
     if (target > max_b) throw std::length_error("gomap: requested size exceeds the largest bucket array");
     shrink_floor_b_ = std::max(shrink_floor_b_, target);
@@ -832,6 +861,7 @@ class table {
   // Shrinks to `target` buckets now, incrementally evacuating to completion
   // (shrink_to_fit, rehash): a whole-table call. Resets the shrink floor.
   void shrink_to(unsigned target) {
+    no_range_running("shrink_to_fit()/rehash()");
     writing_flag::guard g(writing_);
     shrink_floor_b_ = min_auto_shrink_b;
     finish_all_evacuation();
@@ -865,7 +895,8 @@ class table {
     refresh_fast_insert_limit();
   }
   // Go's clear with the memory handed back: no bucket array until the next insert.
-  void clear_and_release() noexcept {
+  void clear_and_release() {
+    no_range_running("clear_and_release()");
     writing_flag::guard g(writing_);
     destroy_all_keep_settings();
     shrink_floor_b_ = min_auto_shrink_b;
@@ -1059,6 +1090,18 @@ class table {
     });
   }
 
+  // Destroys every entry and marks every slot of every live chain empty,
+  // keeping chains, arrays and growth state as they are.
+  void empty_in_place() noexcept {
+    for_each_live_chain([&](bucket_ctrl* head, std::size_t pos) {
+      value_type* s = chain_head_slots(pos);
+      for (bucket_ctrl* c = head; c; c = c->overflow, s = c ? ovf_slots(c) : nullptr) {
+        for (slot_mask m = group(*c).match_full(); m; m &= m - 1) Policy::destroy(alloc_, s + lowest_slot(m));
+        std::memset(c->tophash, empty_rest, sizeof c->tophash);
+      }
+    });
+  }
+
   value_type* chain_head_slots(std::size_t pos) const noexcept {
     const std::size_t oldn = old_.ctrl ? old_.nbuckets() : 0;
     return pos < oldn ? old_.slots_of(pos) : cur_.slots_of(pos - oldn);
@@ -1123,6 +1166,7 @@ class table {
   }
 
   void steal(table& o) noexcept {
+    if (ranges_ != 0 || o.ranges_ != 0) fatal("gomap: a map was moved or assigned inside range() on it");
     cur_ = o.cur_;
     old_ = o.old_;
     count_ = o.count_;
@@ -1153,6 +1197,7 @@ class table {
   }
 
   void swap_all(table& o) noexcept {
+    if (ranges_ != 0 || o.ranges_ != 0) fatal("gomap: a map was swapped or assigned inside range() on it");
     using std::swap;
     swap(hash_, o.hash_);
     swap(eq_, o.eq_);
@@ -1198,6 +1243,7 @@ class table {
   std::uint64_t same_size_growths_ = 0;
   std::uint64_t shrinks_ = 0;
   retire_queue retired_;
+  mutable unsigned ranges_ = 0;  // range() calls running on this table
   writing_flag writing_;
 };
 
