@@ -28,14 +28,15 @@
 #include "hash.hpp"
 #include "internal/container.hpp"
 #include "internal/policy.hpp"
+#include "observe/events.hpp"
 #include "stats.hpp"
 
 namespace gomap {
 
 template <class K, class V, class Hash = gomap::hash<K>, class Eq = gomap::default_equal<K>,
-          class Alloc = std::allocator<std::pair<const K, V>>>
-class map : public internal::container<internal::map_policy<K, V>, Hash, Eq, Alloc> {
-  using base = internal::container<internal::map_policy<K, V>, Hash, Eq, Alloc>;
+          class Alloc = std::allocator<std::pair<const K, V>>, class Observer = gomap::no_observer>
+class map : public internal::container<internal::map_policy<K, V>, Hash, Eq, Alloc, Observer> {
+  using base = internal::container<internal::map_policy<K, V>, Hash, Eq, Alloc, Observer>;
   template <class T>
   using key_arg = typename base::template key_arg<T>;
 
@@ -152,9 +153,9 @@ class map : public internal::container<internal::map_policy<K, V>, Hash, Eq, All
 
 // Erases every entry for which pred(entry) is true; returns how many.
 // Relocates nothing, so it is one pass.
-template <class K, class V, class H, class E, class A, class Pred>
-typename map<K, V, H, E, A>::size_type erase_if(map<K, V, H, E, A>& m, Pred pred) {
-  typename map<K, V, H, E, A>::size_type n = 0;
+template <class K, class V, class H, class E, class A, class O, class Pred>
+typename map<K, V, H, E, A, O>::size_type erase_if(map<K, V, H, E, A, O>& m, Pred pred) {
+  typename map<K, V, H, E, A, O>::size_type n = 0;
   for (auto it = m.begin(); it != m.end();) {
     if (pred(std::as_const(*it))) {
       it = m.erase(it);

@@ -13,13 +13,15 @@
 #include "hash.hpp"
 #include "internal/container.hpp"
 #include "internal/policy.hpp"
+#include "observe/events.hpp"
 #include "stats.hpp"
 
 namespace gomap {
 
-template <class K, class Hash = gomap::hash<K>, class Eq = gomap::default_equal<K>, class Alloc = std::allocator<K>>
-class set : public internal::container<internal::set_policy<K>, Hash, Eq, Alloc> {
-  using base = internal::container<internal::set_policy<K>, Hash, Eq, Alloc>;
+template <class K, class Hash = gomap::hash<K>, class Eq = gomap::default_equal<K>, class Alloc = std::allocator<K>,
+          class Observer = gomap::no_observer>
+class set : public internal::container<internal::set_policy<K>, Hash, Eq, Alloc, Observer> {
+  using base = internal::container<internal::set_policy<K>, Hash, Eq, Alloc, Observer>;
 
  public:
   using typename base::size_type;
@@ -37,9 +39,9 @@ class set : public internal::container<internal::set_policy<K>, Hash, Eq, Alloc>
 };
 
 // Erases every key for which pred(key) is true; returns how many.
-template <class K, class H, class E, class A, class Pred>
-typename set<K, H, E, A>::size_type erase_if(set<K, H, E, A>& s, Pred pred) {
-  typename set<K, H, E, A>::size_type n = 0;
+template <class K, class H, class E, class A, class O, class Pred>
+typename set<K, H, E, A, O>::size_type erase_if(set<K, H, E, A, O>& s, Pred pred) {
+  typename set<K, H, E, A, O>::size_type n = 0;
   for (auto it = s.begin(); it != s.end();) {
     if (pred(*it)) {
       it = s.erase(it);

@@ -45,10 +45,10 @@ struct key_arg_select<true> {
   using type = K;
 };
 
-template <class Policy, class Hash, class Eq, class Alloc>
+template <class Policy, class Hash, class Eq, class Alloc, class Observer>
 class container {
  protected:
-  using table_type = table<Policy, Hash, Eq, Alloc>;
+  using table_type = table<Policy, Hash, Eq, Alloc, Observer>;
   static constexpr bool heterogeneous = transparent<Hash> && transparent<Eq>;
 
  public:
@@ -255,8 +255,8 @@ class container {
   // Moves into *this every element of `source` whose key is absent here;
   // the others stay in `source`. Source iterators to moved elements are
   // invalidated; this container's, if anything is inserted.
-  template <class H2, class E2>
-  void merge(container<Policy, H2, E2, Alloc>& source) {
+  template <class H2, class E2, class O2>
+  void merge(container<Policy, H2, E2, Alloc, O2>& source) {
     for (auto it = source.begin(); it != source.end();) {
       if (contains(Policy::key(*it))) {
         ++it;
@@ -267,8 +267,8 @@ class container {
       it = next;
     }
   }
-  template <class H2, class E2>
-  void merge(container<Policy, H2, E2, Alloc>&& source) {
+  template <class H2, class E2, class O2>
+  void merge(container<Policy, H2, E2, Alloc, O2>&& source) {
     merge(source);
   }
 
@@ -387,6 +387,10 @@ class container {
   // tombstones by walking every chain; every other field is a counter.
   map_stats stats() const noexcept { return t_.stats(); }
 
+  // The observer growth events go to (see observe/events.hpp).
+  Observer& observer() noexcept { return t_.observer(); }
+  const Observer& observer() const noexcept { return t_.observer(); }
+
   friend bool operator==(const container& a, const container& b) {
     if (a.size() != b.size()) return false;
     for (const auto& v : a) {
@@ -400,7 +404,7 @@ class container {
   }
 
  protected:
-  template <class, class, class, class>
+  template <class, class, class, class, class>
   friend class container;
   friend struct table_access;
 

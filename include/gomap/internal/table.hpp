@@ -72,6 +72,7 @@
 #include <utility>
 
 #include "../hash.hpp"
+#include "../observe/events.hpp"
 #include "../stats.hpp"
 #include "bucket.hpp"
 #include "memory.hpp"
@@ -125,8 +126,11 @@ struct table_access;
 struct table_checker;
 struct range_walker;
 
-template <class Policy, class Hash, class Eq, class Alloc>
+template <class Policy, class Hash, class Eq, class Alloc, class Observer = no_observer>
 class table {
+  static_assert(growth_observer<Observer>,
+                "gomap: an Observer needs `static constexpr bool enabled` and "
+                "`void on_growth_event(const gomap::growth_event&) noexcept`");
  public:
   using key_type = typename Policy::key_type;
   using value_type = typename Policy::value_type;
@@ -209,16 +213,18 @@ class table {
 
   table(const table& o) : table(o, alloc_traits::select_on_container_copy_construction(o.alloc_)) {}
 
-  table(const table& o, const Alloc& a) : hash_(o.hash_), eq_(o.eq_), alloc_(a) {
+  table(const table& o, const Alloc& a) : hash_(o.hash_), eq_(o.eq_), alloc_(a), observer_(o.observer_) {
     copy_from(o);
     refresh_fast_insert_limit();
   }
 
-  table(table&& o) noexcept : hash_(std::move(o.hash_)), eq_(std::move(o.eq_)), alloc_(std::move(o.alloc_)) {
+  table(table&& o) noexcept
+      : hash_(std::move(o.hash_)), eq_(std::move(o.eq_)), alloc_(std::move(o.alloc_)), observer_(std::move(o.observer_)) {
     steal(o);
   }
 
-  table(table&& o, const Alloc& a) : hash_(std::move(o.hash_)), eq_(std::move(o.eq_)), alloc_(a) {
+  table(table&& o, const Alloc& a)
+      : hash_(std::move(o.hash_)), eq_(std::move(o.eq_)), alloc_(a), observer_(std::move(o.observer_)) {
     if (alloc_ == o.alloc_) {
       steal(o);
     } else {
@@ -247,12 +253,14 @@ class table {
       destroy_all();
       hash_ = std::move(o.hash_);
       eq_ = std::move(o.eq_);
+      observer_ = std::move(o.observer_);
       if constexpr (alloc_traits::propagate_on_container_move_assignment::value) alloc_ = std::move(o.alloc_);
       steal(o);
     } else if (alloc_ == o.alloc_) {
       destroy_all();
       hash_ = std::move(o.hash_);
       eq_ = std::move(o.eq_);
+      observer_ = std::move(o.observer_);
       steal(o);
     } else {
       table tmp(std::move(o), alloc_);
@@ -424,6 +432,8 @@ class table {
   }
 
   void check_read() const noexcept { writing_.check_read(); }
+  Observer& observer() noexcept { return observer_; }
+  const Observer& observer() const noexcept { return observer_; }
 
  private:
   template <class, bool>
@@ -579,6 +589,7 @@ class table {
     }
     location loc;
     if (growing()) {
+      if constexpr (Observer::enabled) clock_.count_op();
       if (ranges_ == 0) growth_work(h);
       // A shrink evacuates in index order only, and a running range() defers
       // evacuation, so the key's old bucket may still be waiting: the entry
@@ -665,6 +676,56 @@ class table {
       case grow_kind::same_size: ++same_size_growths_; break;
       case grow_kind::shrinking: ++shrinks_; break;
       case grow_kind::none: break;
+    }
+    report_growth_start();
+  }
+
+  // ---- observation --------------------------------------------------------
+
+  growth_event_kind start_event_kind() const noexcept {
+    return kind_ == grow_kind::doubling    ? growth_event_kind::grow_start
+           : kind_ == grow_kind::same_size ? growth_event_kind::same_size_grow_start
+                                           : growth_event_kind::shrink_start;
+  }
+
+  void report_growth_start() noexcept {
+    const std::size_t ovf = cur_.overflow + old_.overflow;
+    switch (kind_) {
+      case grow_kind::doubling: GOMAP_INTERNAL_PROBE5(grow_start, this, old_.B, cur_.B, count_, ovf); break;
+      case grow_kind::same_size: GOMAP_INTERNAL_PROBE5(same_size_grow_start, this, old_.B, cur_.B, count_, ovf); break;
+      default: GOMAP_INTERNAL_PROBE5(shrink_start, this, old_.B, cur_.B, count_, ovf); break;
+    }
+    if constexpr (Observer::enabled) {
+      clock_.start();
+      growth_event e;
+      e.kind = e.growth = start_event_kind();
+      e.map = this;
+      e.old_B = old_.B;
+      e.new_B = cur_.B;
+      e.entries = count_;
+      e.overflow_buckets = ovf;
+      e.time_ns = clock_.start_ns;
+      observer_.on_growth_event(e);
+    }
+  }
+
+  void report_growth_end() noexcept {
+    if constexpr (Observer::enabled) {
+      growth_event e;
+      e.kind = growth_event_kind::grow_end;
+      e.growth = start_event_kind();
+      e.map = this;
+      e.old_B = old_.B;
+      e.new_B = cur_.B;
+      e.entries = count_;
+      e.overflow_buckets = cur_.overflow + old_.overflow;
+      e.time_ns = now_ns();
+      e.duration_ns = e.time_ns - clock_.start_ns;
+      e.operations = clock_.ops;
+      GOMAP_INTERNAL_PROBE6(grow_end, this, old_.B, cur_.B, count_, e.duration_ns, e.operations);
+      observer_.on_growth_event(e);
+    } else {
+      GOMAP_INTERNAL_PROBE6(grow_end, this, old_.B, cur_.B, count_, 0, 0);
     }
   }
 
@@ -830,6 +891,7 @@ class table {
   }
 
   void finish_growth() noexcept {
+    report_growth_end();
     release_array(old_, /*now=*/false);
     old_ = bucket_array{};
     nevacuate_ = 0;
@@ -1177,6 +1239,7 @@ class table {
     seed_ = o.seed_;
     rng_ = o.rng_;
     kind_ = o.kind_;
+    clock_ = o.clock_;
     shrink_ = o.shrink_;
     shrink_floor_b_ = o.shrink_floor_b_;
     shrink_below_ = o.shrink_below_;
@@ -1212,6 +1275,8 @@ class table {
     swap(seed_, o.seed_);
     swap(rng_, o.rng_);
     swap(kind_, o.kind_);
+    swap(observer_, o.observer_);
+    swap(clock_, o.clock_);
     swap(shrink_, o.shrink_);
     swap(shrink_floor_b_, o.shrink_floor_b_);
     swap(shrink_below_, o.shrink_below_);
@@ -1244,6 +1309,8 @@ class table {
   std::uint64_t shrinks_ = 0;
   retire_queue retired_;
   mutable unsigned ranges_ = 0;  // range() calls running on this table
+  [[no_unique_address]] Observer observer_{};
+  [[no_unique_address]] growth_clock<Observer::enabled> clock_{};
   writing_flag writing_;
 };
 
@@ -1283,7 +1350,7 @@ class table_iterator {
   }
 
  private:
-  template <class, class, class, class>
+  template <class, class, class, class, class>
   friend class table;
   template <class, bool>
   friend class table_iterator;
