@@ -786,7 +786,13 @@ class table {
   std::size_t evacuate(std::size_t ob) {
     std::size_t moved = 0;
     bucket_ctrl* head = &old_.ctrl[ob];
-    if (!is_evacuated(*head)) {
+    if (!is_evacuated(*head) && !head->overflow && !group(*head).match_full()) {
+      // Nothing to move (most old buckets of a map emptied by erases): only
+      // the destinations this bucket is the first source of are initialised.
+      if (kind_ != grow_kind::shrinking || ob < cur_.nbuckets()) cur_.ctrl[ob].reset();
+      if (kind_ == grow_kind::doubling) cur_.ctrl[ob + old_.nbuckets()].reset();
+      std::memset(head->tophash, evacuated_empty, sizeof head->tophash);
+    } else if (!is_evacuated(*head)) {
       const std::size_t newbit = old_.nbuckets();
       const bool split = kind_ == grow_kind::doubling;
       cursor x, y;
