@@ -1,9 +1,11 @@
 # The two entry points the README names. Both install what they need first.
 #   make demo   the main job (for now: the engine demo)
-#   make test   the whole test suite: release build, then ASan+UBSan build
+#   make test   the whole test suite: release build, then ASan+UBSan build,
+#               then the benchmarks' smoke pass (tiny N, no timing checks)
+#   make bench  the full benchmarks (long); regenerates docs/benchmarks.md
 JOBS ?= $(shell nproc)
 
-.PHONY: demo test deps test-release test-asan clean
+.PHONY: demo test deps test-release test-asan bench bench-smoke clean
 
 deps:
 	@scripts/install-deps.sh build
@@ -13,7 +15,7 @@ demo: deps
 	cmake --build --preset release --target gomap_demo -j $(JOBS)
 	./build/release/examples/gomap_demo
 
-test: deps test-release test-asan
+test: deps test-release test-asan bench-smoke
 
 test-release:
 	cmake --preset release >/dev/null
@@ -24,6 +26,14 @@ test-asan:
 	cmake --preset asan >/dev/null
 	cmake --build --preset asan -j $(JOBS)
 	ctest --preset asan -j $(JOBS)
+
+bench:
+	@scripts/install-deps.sh bench
+	JOBS=$(JOBS) bench/run.sh full
+
+bench-smoke:
+	@scripts/install-deps.sh bench
+	JOBS=$(JOBS) bench/run.sh smoke
 
 clean:
 	rm -rf build

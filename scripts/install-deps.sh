@@ -5,7 +5,7 @@
 set -euo pipefail
 
 build=(cmake ninja-build g++ libgtest-dev libgmock-dev libxxhash-dev)
-bench=(libbenchmark-dev libabsl-dev robin-map-dev libsparsehash-dev golang-go)
+bench=(libbenchmark-dev libabsl-dev robin-map-dev libsparsehash-dev golang-go python3)
 
 want=()
 for g in "${@:-build}"; do

@@ -1,0 +1,405 @@
+#!/usr/bin/env python3
+"""Turns gomap_bench's JSON lines into docs/benchmarks.md, or checks a smoke run.
+
+    bench/report.py RESULTS.jsonl --out docs/benchmarks.md   # the document
+    bench/report.py RESULTS.jsonl --check [--go-standalone GO.jsonl]
+
+--check validates form only, never speed: every line parses, every map has
+every workload it should, every figure is a finite number (positive where it
+is a time), and the C++ and Go key checksums agree. Exits 1 on any failure.
+
+Python 3 standard library only.
+"""
+import argparse
+import json
+import math
+import sys
+
+NAMES = {
+    "gomap": "gomap::map",
+    "absl_flat": "absl::flat_hash_map",
+    "std_unordered": "std::unordered_map",
+    "tsl_robin": "tsl::robin_map",
+    "google_dense": "google::dense_hash_map",
+    "absl_btree": "absl::btree_map",
+    "go": "Go map (go1.19)",
+    "control": "control loop (C++)",
+    "go_control": "control loop (Go)",
+}
+DEFAULT_PASS = ["gomap", "absl_flat", "std_unordered", "tsl_robin", "google_dense", "absl_btree", "go"]
+COMMON_PASS = ["gomap", "absl_flat", "std_unordered", "tsl_robin", "google_dense"]
+CORE = ["insert", "insert_reserved", "find_hit", "find_miss", "erase", "iterate"]
+TIMED = CORE + ["churn", "string_insert", "string_find_hit"]
+LATENCY = ["latency_p50", "latency_p99", "latency_p99.9", "latency_p99.99", "latency_max"]
+MEMORY = ["memory_full", "memory_peak", "memory_erased90", "memory_reinsert"]
+RSS = ["rss_full", "rss_peak", "rss_erased90", "rss_reinsert"]
+
+
+def load(path):
+    meta, results = {}, []
+    with open(path) as f:
+        for i, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                r = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise SystemExit(f"{path}:{i}: not JSON: {e}")
+            if "meta" in r:
+                meta[r["meta"]] = r
+            else:
+                results.append(r)
+    return meta, results
+
+
+def expected(meta):
+    """(map, hasher, workload) triples a complete run must contain."""
+    go = "go_version" in meta.get("run", {})
+    default = [m for m in DEFAULT_PASS if go or m != "go"]
+    want = set()
+    for w in TIMED:
+        for m in default:
+            if not (w == "insert_reserved" and m == "absl_btree"):
+                want.add((m, "default", w))
+        for m in COMMON_PASS:
+            want.add((m, "common", w))
+    for w in LATENCY:
+        for m in default:
+            want.add((m, "default", w))
+        want.add(("control", "none", w))
+        if go:
+            want.add(("go_control", "none", w))
+    for w in MEMORY + RSS + ["churn_peak"]:
+        for m in default:
+            if not (m == "go" and w == "memory_peak"):
+                want.add((m, "default", w))
+    return want
+
+
+def check(path, go_standalone):
+    meta, results = load(path)
+    errors = []
+    run = meta.get("run")
+    if run is None:
+        errors.append("no meta line")
+        run = {}
+    if "end" not in meta:
+        errors.append("no end line: the run did not finish")
+    for what in ("keys", "shuffle", "strings"):
+        cxx, go = run.get("checksum_" + what), run.get("go_checksum_" + what)
+        if not cxx or cxx != go:
+            errors.append(f"{what} checksum: C++ {cxx} != Go {go}")
+    seen = set()
+    for r in results:
+        for field in ("map", "hasher", "workload", "n", "unit", "median", "min", "max", "runs"):
+            if field not in r:
+                errors.append(f"result without {field}: {r}")
+        key = (r.get("map"), r.get("hasher"), r.get("workload"))
+        seen.add(key)
+        vals = [r.get("median"), r.get("min"), r.get("max")]
+        if any(not isinstance(v, (int, float)) or not math.isfinite(v) for v in vals):
+            errors.append(f"non-finite figure: {r}")
+        elif r.get("unit") in ("ns/op", "ns") and r["min"] <= 0:
+            errors.append(f"non-positive time: {r}")
+        elif r["min"] > r["median"] or r["median"] > r["max"]:
+            errors.append(f"min <= median <= max violated: {r}")
+    for k in sorted(expected(run) - seen):
+        errors.append("missing result: %s [%s] %s" % k)
+    if go_standalone:
+        gmeta, gres = load(go_standalone)
+        if gmeta.get("go", {}).get("go_checksum_keys") != run.get("checksum_keys"):
+            errors.append("standalone Go run: key checksum differs from C++")
+        gw = {r["workload"] for r in gres if r.get("map") == "go"}
+        for w in TIMED + LATENCY + ["memory_full", "rss_full", "churn_peak"]:
+            if w not in gw:
+                errors.append(f"standalone Go run: missing {w}")
+    if errors:
+        for e in errors:
+            print("bench-smoke:", e, file=sys.stderr)
+        return 1
+    print(f"bench-smoke: {len(results)} results well-formed, {len(seen)} (map, hasher, workload) triples, "
+          f"checksums agree ({run.get('checksum_keys')})")
+    return 0
+
+
+# ---- the document ------------------------------------------------------------
+
+def fmt(v, unit):
+    if v is None:
+        return "—"
+    if unit == "B":
+        return f"{v / 1024:.0f} KiB" if v < 1 << 20 else f"{v / (1 << 20):.1f} MiB"
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
+    if abs(v) >= 100:
+        return f"{v:.0f}"
+    if abs(v) >= 10:
+        return f"{v:.1f}"
+    return f"{v:.2f}"
+
+
+def size_name(n):
+    for e in range(9, 0, -1):
+        if n == 10 ** e:
+            return f"10^{e}"
+    return f"{n:,}"
+
+
+class Doc:
+    def __init__(self, meta, results):
+        self.meta = meta
+        self.run = meta.get("run", {})
+        self.by = {(r["map"], r["hasher"], r["workload"], r["n"]): r for r in results}
+        self.results = results
+        self.lines = []
+
+    def out(self, s=""):
+        self.lines.append(s)
+
+    def get(self, m, h, w, n):
+        return self.by.get((m, h, w, n))
+
+    def sizes(self, w):
+        return sorted({r["n"] for r in self.results if r["workload"] == w})
+
+    def rows(self, w):
+        order = []
+        for r in self.results:
+            if r["workload"] == w and (r["map"], r["hasher"]) not in order:
+                order.append((r["map"], r["hasher"]))
+        return order
+
+    def ratio(self, m, h, w, n):
+        r = self.get(m, h, w, n)
+        base = self.get("gomap", "common" if h == "common" else "default", w, n)
+        if not r or not base or m in ("control", "go_control") or not base["median"]:
+            return None
+        return r["median"] / base["median"]
+
+    def table(self, w, note=""):
+        ns = self.sizes(w)
+        if not ns:
+            return
+        unit = self.get(*self.rows(w)[0], w, ns[0])["unit"]
+        self.out(f"### `{w}` ({unit}{note})")
+        self.out()
+        self.out("| map | hasher | " + " | ".join(size_name(n) for n in ns) + " |")
+        self.out("| --- | --- | " + " | ".join("---:" for _ in ns) + " |")
+        for m, h in self.rows(w):
+            cells = []
+            for n in ns:
+                r = self.get(m, h, w, n)
+                if not r:
+                    cells.append("—")
+                    continue
+                c = fmt(r["median"], unit)
+                if r["runs"] > 1:
+                    c += f" <sub>[{fmt(r['min'], unit)}–{fmt(r['max'], unit)}]</sub>"
+                q = self.ratio(m, h, w, n)
+                if q is not None and m != "gomap":
+                    c += f" **{q:.2f}×**"
+                cells.append(c)
+            self.out(f"| {NAMES.get(m, m)} | {h} | " + " | ".join(cells) + " |")
+        self.out()
+
+    def headline(self):
+        peers = [("absl_flat", "absl::flat_hash_map"), ("std_unordered", "std::unordered_map"), ("go", "Go map")]
+        big = [n for n in (10 ** 6, 10 ** 7) if any(r["n"] == n for r in self.results)]
+        self.out("| workload | " + " | ".join(f"{p} {size_name(n)}" for _, p in peers for n in big) + " |")
+        self.out("| --- | " + " | ".join("---:" for _ in peers for _ in big) + " |")
+        for w in CORE + ["churn", "string_insert", "string_find_hit", "latency_p99.9", "latency_max"]:
+            cells = []
+            for m, _ in peers:
+                for n in big:
+                    nn = n
+                    if w == "churn":
+                        nn = self.run.get("churn_ops")
+                    elif w.startswith("string"):
+                        nn = self.run.get("string_n")
+                    elif w.startswith("latency"):
+                        nn = self.run.get("latency_n")
+                    q = self.ratio(m, "default", w, nn) if (nn == n or w in CORE) else None
+                    cells.append("—" if q is None else f"{q:.2f}")
+            self.out(f"| `{w}` | " + " | ".join(cells) + " |")
+        self.out()
+
+    def gomap_memory_crosscheck(self):
+        ns = self.sizes("memory_full")
+        self.out("| N | step | counting allocator | stats().bytes_allocated, counting allocator | "
+                 "stats().bytes_allocated, std::allocator (mmap) | RSS delta, std::allocator |")
+        self.out("| ---: | --- | ---: | ---: | ---: | ---: |")
+        for n in ns:
+            for step in ("full", "erased90", "reinsert"):
+                c = self.get("gomap", "default", "memory_" + step, n)
+                r = self.get("gomap", "default", "rss_" + step, n)
+                cells = [fmt(c["median"], "") if c else "—",
+                         fmt(c.get("stats_bytes_allocated_per_entry"), "") if c else "—",
+                         fmt(r.get("stats_bytes_allocated_per_entry"), "") if r else "—",
+                         fmt(r["median"], "") if r else "—"]
+                self.out(f"| {size_name(n)} | {step} | " + " | ".join(cells) + " |")
+        self.out()
+
+
+def document(path, out_path, command):
+    meta, results = load(path)
+    d = Doc(meta, results)
+    run = d.run
+    o = d.out
+    secs = meta.get("end", {}).get("seconds")
+    o("# Benchmarks")
+    o()
+    o(f"Regenerate with **`{command}`** (runs everything below, then rewrites this file from "
+      "`bench/results/latest.jsonl` with `bench/report.py`; do not edit by hand). Protocol: "
+      "`/work/shared/BENCHMARKS.md`; harness: [`bench/README.md`](../bench/README.md).")
+    o()
+    o(f"- **Date**: {run.get('date', '?')}" + (f" (the run took {secs / 60:.1f} min)" if secs else ""))
+    o(f"- **Machine**: nproc = {run.get('nproc')}, CPU `{run.get('cpu')}` (`/proc/cpuinfo` model name), "
+      f"{run.get('kernel')}; a shared, noisy 2-core VM: read ratios, not absolute times")
+    o(f"- **Compiler**: {run.get('compiler')}, flags `{run.get('flags')}` (CMake Release), **no `-march`** "
+      "(the compiler's default x86-64 baseline), identical for every C++ map")
+    o(f"- **Go**: {run.get('go_version', 'not run')}, built by `go build -trimpath` with CGO_ENABLED=0, "
+      "default GOGC and GOMAXPROCS")
+    ok = all(run.get("checksum_" + w) == run.get("go_checksum_" + w) for w in ("keys", "shuffle", "strings"))
+    o(f"- **Same keys in C++ and Go**: checksums of the first 1000 keys / shuffled keys / string keys: "
+      f"C++ `{run.get('checksum_keys')}` / `{run.get('checksum_shuffle')}` / `{run.get('checksum_strings')}`, "
+      f"Go `{run.get('go_checksum_keys')}` / `{run.get('go_checksum_shuffle')}` / `{run.get('go_checksum_strings')}`"
+      f" — {'**equal**' if ok else '**DIFFERENT: the Go figures are not comparable**'}")
+    o(f"- **Repetitions**: {run.get('reps')} per figure, interleaved (for rep: for map: run; the first map "
+      "rotates each rep); cells are the median, `[min–max]` below it, and **bold** the ratio to gomap measured "
+      "in the same run (map / gomap: above 1, gomap is faster; below 1, the peer is). Memory figures are "
+      "single runs (deterministic up to gomap's and Go's random hash seeds).")
+    o(f"- **Sizes**: N = {', '.join(size_name(n) for n in run.get('sizes', []))}; at N < "
+      f"{run.get('calibrate_below', 0):,} every phase is repeated until it lasts >= {run.get('min_time_ms')} ms; "
+      f"churn: {run.get('churn_live', 0):,} live keys, {run.get('churn_ops', 0):,} ops; strings: "
+      f"N = {size_name(run.get('string_n', 0))}; latency: N = {size_name(run.get('latency_n', 0))}.")
+    o()
+    cut = []
+    if 10 ** 7 not in run.get("sizes", []):
+        cut.append("the core workloads did not run at N = 10^7")
+    if run.get("churn_ops") != 10 ** 7:
+        cut.append(f"churn ran {run.get('churn_ops'):,} operations, not 10^7")
+    if run.get("string_n") != 10 ** 6:
+        cut.append(f"the string workloads ran at N = {run.get('string_n'):,}, not 10^6")
+    if run.get("latency_n") != 10 ** 7:
+        cut.append(f"latency ran {run.get('latency_n'):,} inserts, not 10^7")
+    if (run.get("reps") or 0) < 5:
+        cut.append(f"{run.get('reps')} repetitions, fewer than the protocol's 5")
+    if run.get("smoke"):
+        cut.insert(0, "this is a SMOKE run (tiny N, proves the harness works, measures nothing)")
+    if cut:
+        o("**Cut from the protocol in this run**: " + "; ".join(cut) + ".")
+    else:
+        o("Nothing of the protocol was cut: every workload ran for every map at every size it names.")
+    o()
+    o("## Headline: peer time / gomap time, same run, default hashers")
+    o()
+    o("Above 1: gomap is faster. `churn` is at 10^7 operations, the string workloads at N = 10^6 and the "
+      "latency rows at 10^7 inserts, so they fill only the matching column.")
+    o()
+    d.headline()
+    o("## Time per operation")
+    o()
+    o("Both passes are in each table: each map with its own default hasher (`default`), then every hashed "
+      "C++ map with one common hasher (`common`; see below). Ratios in the common rows are to gomap's "
+      "common row.")
+    o()
+    for w in CORE:
+        d.table(w)
+    d.table("churn", ", N = operations")
+    d.table("string_insert")
+    d.table("string_find_hit")
+    o("## Per-insert latency")
+    o()
+    o("One clock read per insert into a map growing from empty to N without reserve; per run the percentiles "
+      f"of the N intervals, then the median over the runs. The clock is the TSC ({run.get('ticks_per_ns', 0):.3f} "
+      "ticks/ns), which on this VM advances in steps of ~10 ns, so p50 is quantised to 10 ns. The control "
+      "loops do fixed work (48 dependent multiply-adds, no memory) timed the same way: whatever they show "
+      "above their p50 is the environment (interrupts, preemption, the hypervisor; for Go also its runtime), "
+      "not a map.")
+    o()
+    for w in LATENCY:
+        d.table(w)
+    o("## Memory")
+    o()
+    o("Bytes / N, where N is the number of keys inserted (so the `erased90` and `reinsert` rows are "
+      "comparable with `full`: a map that gives nothing back keeps the same figure). Steps: `full` after "
+      "inserting N keys; `peak` the most held at any moment while inserting (both arrays of an incremental "
+      "growth, a realloc's two blocks); `erased90` after erasing 90% of the keys (the first 9N/10 of the "
+      "shuffle); `reinsert` after one more insert, which lets a map that shrinks on insert do so.")
+    o()
+    o("`memory_*`: what the map holds through a **counting allocator** (bytes requested, so malloc's own "
+      "per-block overhead is not included: a 24-byte `std::unordered_map` node is counted as 24, costs 32). "
+      "With a counting allocator gomap sends **every** array through the allocator instead of mmap, so the "
+      "figure is exact. For Go: `runtime.MemStats.HeapAlloc` growth after a forced collection, so the map's "
+      "live bytes; Go has no peak figure.")
+    o()
+    for w in MEMORY:
+        d.table(w)
+    o("`rss_*`: resident-set growth of a forked child that builds the map with its **default allocator** "
+      "(gomap: std::allocator, so arrays of 1 MiB and more are mmap'ed), read from `/proc/self/status` "
+      "(VmRSS, VmHWM for the peak after resetting it through `/proc/self/clear_refs`). This includes "
+      "malloc's overhead and what allocators keep after a free (glibc keeps small freed blocks; mapped blocks "
+      "go back). Page-granular, so meaningless at 10^3. For Go, the serving process's own RSS after "
+      "`debug.FreeOSMemory()`.")
+    o()
+    for w in RSS:
+        d.table(w)
+    o("gomap measured every way at once (B / N): the counting allocator against gomap's own "
+      "`stats().bytes_allocated` (which must agree), and with std::allocator the mmap'ed figure "
+      "against the RSS delta:")
+    o()
+    d.gomap_memory_crosscheck()
+    d.table("churn_peak", f", N = operations; {run.get('churn_live', 0):,} live keys")
+    o("`churn_peak` is the counting allocator's peak over the whole churn for the C++ maps; for Go, the "
+      "largest live heap growth sampled after a forced collection every 16,384 operations.")
+    o()
+    o("## What is measured, exactly")
+    o()
+    o("- Keys: `uint64_t` from splitmix64 (seed `0x676f6d61702d6b65`); N keys are the first N outputs, the "
+      "N absent keys of `find_miss` the next N (splitmix64's outputs never repeat). Shuffles: Fisher-Yates "
+      "with a second splitmix64 stream. String keys: 16 lowercase hex digits of a third stream (16 bytes, "
+      "one more than libstdc++'s short-string buffer). Values: the key's index.")
+    o("- `insert`, `find_hit`, `find_miss`, `iterate`, `erase` are phases of one map's life: insert N keys "
+      "(no reserve), look all up in shuffled order, look up N absent keys, sum all values, erase all in "
+      "shuffled order. Building and destroying maps is outside the clock. `insert_reserved` reserves N "
+      "first, untimed (Go: `make(map, N)`). Every phase checks its answers (found counts, sums), and the "
+      "run stops on a wrong one.")
+    o("- C++ maps insert with `try_emplace` (dense_hash_map: `insert`), Go with `m[k] = v`.")
+    o("- Default hashers: gomap `gomap::hash` (seeded multiply-fold), absl `absl::Hash`, std/robin/dense "
+      "`std::hash` (the identity for integers; std then takes a prime modulus, robin and dense a power-of-two "
+      "mask, fine for these random keys, not for structured ones), Go its AES-based runtime hash. The common "
+      "hasher is a unary functor returning `gomap::hash<K>{}(k)` with seed 0 (one 64x64->128 multiply-fold "
+      "for integers, XXH3 for strings). gomap sees no seeded overload in it and post-mixes its result with "
+      "the per-map seed: in the common pass gomap pays one more multiply-fold per hash than the others.")
+    o("- Go runs in its own process, started once and driven over a pipe, so it takes its turn inside every "
+      "repetition like the C++ maps; it times itself with `runtime.nanotime`. Collections triggered inside "
+      "a timed phase count for Go (its GC may also use the second core); after every command a forced "
+      "collection leaves it idle while the C++ maps run.")
+    o()
+    o("## Raw tables as printed by the run")
+    o()
+    o("`build/bench/tables.txt` (not committed) holds the driver's own tables; `bench/results/latest.jsonl` "
+      "every figure with all its runs.")
+    o()
+    with open(out_path, "w") as f:
+        f.write("\n".join(d.lines).rstrip() + "\n")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("results")
+    ap.add_argument("--out", help="write the markdown document here")
+    ap.add_argument("--check", action="store_true", help="validate a (smoke) run instead")
+    ap.add_argument("--go-standalone", help="with --check: also validate a standalone Go run's output")
+    ap.add_argument("--command", default="make bench", help="the regenerating command, for the document")
+    a = ap.parse_args()
+    if a.check:
+        return check(a.results, a.go_standalone)
+    if not a.out:
+        ap.error("--out or --check is required")
+    document(a.results, a.out, a.command)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
