@@ -124,6 +124,7 @@ template <class Table, bool Const>
 class table_iterator;
 struct table_access;
 struct table_checker;
+struct table_inspector;
 struct range_walker;
 
 template <class Policy, class Hash, class Eq, class Alloc, class Observer = no_observer>
@@ -440,6 +441,7 @@ class table {
   friend class table_iterator;
   friend struct table_access;
   friend struct table_checker;
+  friend struct table_inspector;
   friend struct range_walker;
 
   // A running range() (range.hpp) freezes evacuation: see there.
