@@ -14,6 +14,9 @@
 
 #include <gtest/gtest.h>
 
+#include <gomap/map.hpp>
+#include <gomap/set.hpp>
+
 #include "test_support.hpp"
 
 namespace gotest {
