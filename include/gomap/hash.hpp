@@ -124,6 +124,14 @@ concept seeded_hasher = requires(const H& h, const K& k, std::uint64_t s) {
 template <class H>
 concept transparent = requires { typename H::is_transparent; };
 
+// What std's deduction guides call an allocator: it names a value_type and
+// can allocate. Keeps a hasher from being deduced as an allocator and back.
+template <class A>
+concept allocator_like = requires(A& a) {
+  typename A::value_type;
+  a.allocate(std::size_t{});
+};
+
 // The 64-bit hash a map uses: the hasher's own seeding when it has one,
 // otherwise its result post-mixed with the seed.
 template <class H, class K>

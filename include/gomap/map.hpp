@@ -181,22 +181,37 @@ using iter_to_alloc_t = std::pair<std::add_const_t<iter_key_t<It>>, iter_val_t<I
 template <class InputIt, class Hash = gomap::hash<internal::iter_key_t<InputIt>>,
           class Eq = gomap::default_equal<internal::iter_key_t<InputIt>>,
           class Alloc = std::allocator<internal::iter_to_alloc_t<InputIt>>>
+  requires(!internal::allocator_like<Hash> && !internal::allocator_like<Eq> && internal::allocator_like<Alloc>)
 map(InputIt, InputIt, std::size_t = 0, Hash = Hash(), Eq = Eq(), Alloc = Alloc())
     -> map<internal::iter_key_t<InputIt>, internal::iter_val_t<InputIt>, Hash, Eq, Alloc>;
 
 template <class K, class V, class Hash = gomap::hash<K>, class Eq = gomap::default_equal<K>,
           class Alloc = std::allocator<std::pair<const K, V>>>
+  requires(!internal::allocator_like<Hash> && !internal::allocator_like<Eq> && internal::allocator_like<Alloc>)
 map(std::initializer_list<std::pair<K, V>>, std::size_t = 0, Hash = Hash(), Eq = Eq(), Alloc = Alloc())
     -> map<K, V, Hash, Eq, Alloc>;
 
 template <class InputIt, class Alloc>
+  requires internal::allocator_like<Alloc>
 map(InputIt, InputIt, std::size_t, Alloc)
     -> map<internal::iter_key_t<InputIt>, internal::iter_val_t<InputIt>, gomap::hash<internal::iter_key_t<InputIt>>,
            gomap::default_equal<internal::iter_key_t<InputIt>>, Alloc>;
 
+template <class InputIt, class Hash, class Alloc>
+  requires(!internal::allocator_like<Hash> && internal::allocator_like<Alloc>)
+map(InputIt, InputIt, std::size_t, Hash, Alloc)
+    -> map<internal::iter_key_t<InputIt>, internal::iter_val_t<InputIt>, Hash,
+           gomap::default_equal<internal::iter_key_t<InputIt>>, Alloc>;
+
 template <class K, class V, class Alloc>
+  requires internal::allocator_like<Alloc>
 map(std::initializer_list<std::pair<K, V>>, std::size_t, Alloc)
     -> map<K, V, gomap::hash<K>, gomap::default_equal<K>, Alloc>;
+
+template <class K, class V, class Hash, class Alloc>
+  requires(!internal::allocator_like<Hash> && internal::allocator_like<Alloc>)
+map(std::initializer_list<std::pair<K, V>>, std::size_t, Hash, Alloc)
+    -> map<K, V, Hash, gomap::default_equal<K>, Alloc>;
 
 namespace pmr {
 template <class K, class V, class Hash = gomap::hash<K>, class Eq = gomap::default_equal<K>>

@@ -53,23 +53,37 @@ typename set<K, H, E, A, O>::size_type erase_if(set<K, H, E, A, O>& s, Pred pred
   return n;
 }
 
-template <class InputIt, class Hash = gomap::hash<typename std::iterator_traits<InputIt>::value_type>,
-          class Eq = gomap::default_equal<typename std::iterator_traits<InputIt>::value_type>,
-          class Alloc = std::allocator<typename std::iterator_traits<InputIt>::value_type>>
+template <class It>
+using set_iter_value_t = typename std::iterator_traits<It>::value_type;
+
+template <class InputIt, class Hash = gomap::hash<set_iter_value_t<InputIt>>,
+          class Eq = gomap::default_equal<set_iter_value_t<InputIt>>, class Alloc = std::allocator<set_iter_value_t<InputIt>>>
+  requires(!internal::allocator_like<Hash> && !internal::allocator_like<Eq> && internal::allocator_like<Alloc>)
 set(InputIt, InputIt, std::size_t = 0, Hash = Hash(), Eq = Eq(), Alloc = Alloc())
-    -> set<typename std::iterator_traits<InputIt>::value_type, Hash, Eq, Alloc>;
+    -> set<set_iter_value_t<InputIt>, Hash, Eq, Alloc>;
 
 template <class K, class Hash = gomap::hash<K>, class Eq = gomap::default_equal<K>, class Alloc = std::allocator<K>>
+  requires(!internal::allocator_like<Hash> && !internal::allocator_like<Eq> && internal::allocator_like<Alloc>)
 set(std::initializer_list<K>, std::size_t = 0, Hash = Hash(), Eq = Eq(), Alloc = Alloc()) -> set<K, Hash, Eq, Alloc>;
 
 template <class InputIt, class Alloc>
+  requires internal::allocator_like<Alloc>
 set(InputIt, InputIt, std::size_t, Alloc)
-    -> set<typename std::iterator_traits<InputIt>::value_type,
-           gomap::hash<typename std::iterator_traits<InputIt>::value_type>,
-           gomap::default_equal<typename std::iterator_traits<InputIt>::value_type>, Alloc>;
+    -> set<set_iter_value_t<InputIt>, gomap::hash<set_iter_value_t<InputIt>>,
+           gomap::default_equal<set_iter_value_t<InputIt>>, Alloc>;
+
+template <class InputIt, class Hash, class Alloc>
+  requires(!internal::allocator_like<Hash> && internal::allocator_like<Alloc>)
+set(InputIt, InputIt, std::size_t, Hash, Alloc)
+    -> set<set_iter_value_t<InputIt>, Hash, gomap::default_equal<set_iter_value_t<InputIt>>, Alloc>;
 
 template <class K, class Alloc>
+  requires internal::allocator_like<Alloc>
 set(std::initializer_list<K>, std::size_t, Alloc) -> set<K, gomap::hash<K>, gomap::default_equal<K>, Alloc>;
+
+template <class K, class Hash, class Alloc>
+  requires(!internal::allocator_like<Hash> && internal::allocator_like<Alloc>)
+set(std::initializer_list<K>, std::size_t, Hash, Alloc) -> set<K, Hash, gomap::default_equal<K>, Alloc>;
 
 namespace pmr {
 template <class K, class Hash = gomap::hash<K>, class Eq = gomap::default_equal<K>>

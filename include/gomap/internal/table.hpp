@@ -1204,7 +1204,8 @@ class table {
     if (o.count_ == 0) return;
     cur_ = make_array(b_for_hint(o.count_), /*init=*/true);
     try {
-      for (const auto& v : o) insert_unique(v);
+      for (const auto& v : o)
+        insert_unique(hash_of(Policy::key(v)), [&](value_type* p) { Policy::construct(alloc_, p, v); });
     } catch (...) {
       destroy_all();
       throw;
@@ -1217,7 +1218,12 @@ class table {
     if (o.count_ == 0) return;
     cur_ = make_array(b_for_hint(o.count_), /*init=*/true);
     try {
-      for (auto it = o.begin(); it != o.end(); ++it) insert_unique(std::move(Policy::mutable_ref(*it)));
+      // Elementwise, as std requires for unequal allocators; the source keeps
+      // its (moved-from or copied) elements until it is destroyed.
+      for (auto it = o.begin(); it != o.end(); ++it) {
+        value_type* src = &*it;
+        insert_unique(hash_of(Policy::key(*src)), [&](value_type* p) { Policy::transfer(alloc_, p, src); });
+      }
     } catch (...) {
       destroy_all();
       throw;
@@ -1226,11 +1232,10 @@ class table {
 
   // Inserts a value whose key is known to be absent, into an array sized for
   // it (copy construction): no probe for the key, no growth.
-  template <class V>
-  void insert_unique(V&& v) {
-    const std::uint64_t h = hash_of(Policy::key(v));
+  template <class F>
+  void insert_unique(std::uint64_t h, F&& construct) {
     location loc = free_slot(h & cur_.mask());
-    Policy::construct(alloc_, loc.s + loc.i, std::forward<V>(v));
+    construct(loc.s + loc.i);
     loc.c->tophash[loc.i] = tophash_of(h);
     ++count_;
   }
