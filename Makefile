@@ -8,7 +8,7 @@ JOBS ?= $(shell nproc)
 .PHONY: demo test deps test-release test-asan bench bench-smoke clean
 
 deps:
-	@scripts/install-deps.sh build
+	@scripts/install-deps.sh build observe
 
 demo: deps
 	cmake --preset release >/dev/null

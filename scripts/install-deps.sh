@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
 # Installs the Debian packages gomap's build, tests and tools need, and only
 # those that are missing: a machine that has them all runs no apt-get at all.
-# Usage: scripts/install-deps.sh [group...]   groups: build (default), bench, all
+# Usage: scripts/install-deps.sh [group...]   groups: build (default), bench, observe, all
 set -euo pipefail
 
 build=(cmake ninja-build g++ libgtest-dev libgmock-dev libxxhash-dev)
 bench=(libbenchmark-dev libabsl-dev robin-map-dev libsparsehash-dev golang-go python3)
+# USDT probes (sys/sdt.h, readelf), the /metrics endpoint (cpp-httplib via
+# pkg-config), promtool and a Prometheus server for the observability tests.
+observe=(systemtap-sdt-dev binutils libcpp-httplib-dev pkg-config prometheus)
 
 want=()
 for g in "${@:-build}"; do
   case "$g" in
     build) want+=("${build[@]}") ;;
     bench) want+=("${build[@]}" "${bench[@]}") ;;
-    all) want+=("${build[@]}" "${bench[@]}") ;;
-    *) echo "install-deps: unknown group '$g' (build, bench, all)" >&2; exit 2 ;;
+    observe) want+=("${observe[@]}") ;;
+    all) want+=("${build[@]}" "${bench[@]}" "${observe[@]}") ;;
+    *) echo "install-deps: unknown group '$g' (build, bench, observe, all)" >&2; exit 2 ;;
   esac
 done
 

@@ -17,9 +17,10 @@
 // evacuation has initialised. Current buckets still waiting for their old
 // bucket are not chains yet and are not counted. The key distribution
 // (keys_per_bucket, entropy) is always over the 2^B buckets of the current
-// array: an entry still in an old chain is counted in the current bucket it
-// will be evacuated to (its hash is recomputed), so the figure does not jump
-// when a growth starts or ends.
+// array (B reports the new array from the moment a growth starts): an entry
+// still in an old chain is counted in the current bucket it will be
+// evacuated to (its hash is recomputed), so finishing the growth leaves these
+// figures unchanged.
 #pragma once
 
 #include <algorithm>
@@ -98,24 +99,24 @@ struct table_inspector {
     d.summary = t.stats();
     const auto& cur = t.cur_;
     const auto& old = t.old_;
-    if (!cur.ctrl) return d;
-    const std::size_t oldn = old.ctrl ? old.nbuckets() : 0;
+    if (!cur.tophash) return d;
+    const std::size_t oldn = old.tophash ? old.nbuckets() : 0;
     std::vector<std::uint32_t> keys(cur.nbuckets(), 0);
     d.chain_length.assign(2, 0);
 
-    t.for_each_live_chain([&](bucket_ctrl* head, std::size_t pos) {
+    t.for_each_live_chain([&](bucket_ref head, std::size_t pos) {
       const bool in_old = pos < oldn;
       const std::size_t b = in_old ? pos : pos - oldn;
       auto* s = (in_old ? old : cur).slots_of(b);
       std::size_t len = 0;
-      for (bucket_ctrl* c = head; c; c = c->overflow) {
+      for (bucket_ref c = head; c; c = c.next()) {
         if (c != head) s = Table::ovf_slots(c);
         ++len;
-        const slot_mask full = group(*c).match_full();
+        const slot_mask full = group(c.tophash).match_full();
         const auto live = static_cast<unsigned>(std::popcount(full));
         ++d.bucket_occupancy[live];
         d.entries += live;
-        for (unsigned i = 0; i < bucket_slots; ++i) d.tombstones += c->tophash[i] == empty_one;
+        for (unsigned i = 0; i < bucket_slots; ++i) d.tombstones += c.tophash[i] == empty_one;
         if (!in_old) {
           keys[b] += live;
         } else {

@@ -9,7 +9,7 @@
 //
 // The map's side (event_ring::try_push) never blocks, never allocates and
 // never makes a system call: it claims a cell with one compare-and-swap, copies
-// the 72-byte event and publishes it with one release store. When the ring is
+// the event (64 bytes) and publishes it with one release store. When the ring is
 // full the event is dropped and counted (event_ring::dropped()), because
 // waiting for the reader would stall the map, which is what observing must
 // never do. Several maps, on several threads, may share one ring.
@@ -127,6 +127,7 @@ class event_ring {
     growth_event event;
   };
   static_assert(std::is_trivially_copyable_v<growth_event>, "an event is copied into a cell byte for byte");
+  static_assert(sizeof(growth_event) <= 64, "an event fits one cache line");
 
   std::unique_ptr<cell[]> cells_;
   std::size_t mask_ = 0;

@@ -1,0 +1,151 @@
+// bench/observe/observe_bench.cpp: what observing costs an insert.
+//
+// Variants, each its own map type running the same loop (workload.hpp):
+//   none      gomap::map with no_observer (the default): observing compiled out
+//   none'     the same again: an A/A control that shows the run's noise
+//   usdt      built with GOMAP_USDT (usdt_variant.cpp): probes in place, no tracer
+//   ring      ring_observer into an event_ring drained by a ring_reader thread
+//   metrics   metrics_observer feeding a metrics_registry
+// Workloads: `fresh` inserts n random keys into an empty map (it grows ~log2(n)
+// times, so every growth event fires); `presized` inserts them into a map
+// reserved for n (no growth, no event: the hot path alone).
+// Rounds interleave the variants, rotating their order; each figure is the
+// median of the rounds, with the min-max spread.
+//
+//   observe_bench [--n N] [--rounds R] [--smoke]
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gomap/map.hpp>
+#include <gomap/observe/prometheus.hpp>
+#include <gomap/observe/ring_buffer_observer.hpp>
+
+#include "workload.hpp"
+
+namespace obench {
+namespace {
+
+template <int Tag>
+struct tagged_hash : gomap::hash<u64> {};
+template <int Tag, class O = gomap::no_observer>
+using bench_map = gomap::map<u64, u64, tagged_hash<Tag>, gomap::default_equal<u64>,
+                             std::allocator<std::pair<const u64, u64>>, O>;
+
+std::vector<u64> random_keys(std::size_t n) {
+  std::vector<u64> v(n);
+  u64 s = 0x243f6a8885a308d3ull;
+  for (auto& k : v) {
+    u64 z = (s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    k = z ^ (z >> 31);
+  }
+  return v;
+}
+
+struct variant {
+  std::string name;
+  std::function<double(const std::vector<u64>&, u64&)> fresh, presized;
+  std::vector<double> fresh_ns, presized_ns;
+};
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+}
+
+}  // namespace
+}  // namespace obench
+
+int main(int argc, char** argv) {
+  using namespace obench;
+  std::size_t n = 1000000;
+  int rounds = 5;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--n") && i + 1 < argc) {
+      n = std::strtoull(argv[++i], nullptr, 10);
+    } else if (!std::strcmp(argv[i], "--rounds") && i + 1 < argc) {
+      rounds = std::atoi(argv[++i]);
+    } else if (!std::strcmp(argv[i], "--smoke")) {
+      n = 20000;
+      rounds = 1;
+    } else {
+      std::fprintf(stderr, "usage: %s [--n N] [--rounds R] [--smoke]\n", argv[0]);
+      return 2;
+    }
+  }
+  const std::vector<u64> keys = random_keys(n);
+
+  auto ring = std::make_shared<gomap::event_ring>(1024);
+  u64 events_read = 0;
+  gomap::ring_reader reader(ring, [&](const gomap::growth_event&) { ++events_read; });
+  gomap::metrics_registry registry;
+  gomap::metrics_registration registration = registry.add("bench");
+
+  using none_map = bench_map<0>;
+  using control_map = bench_map<1>;
+  using ring_map = bench_map<2, gomap::ring_observer>;
+  using metrics_map = bench_map<3, gomap::metrics_observer>;
+  auto make_ring = [&] {
+    ring_map m;
+    m.observer() = gomap::ring_observer(ring);
+    return m;
+  };
+  auto make_metrics = [&] {
+    metrics_map m;
+    m.observer() = registration.observer();
+    return m;
+  };
+  std::vector<variant> vs;
+  vs.push_back({"none", [](auto& k, u64& c) { return insert_fresh<none_map>(k, [] { return none_map(); }, c); },
+                [](auto& k, u64& c) { return insert_presized<none_map>(k, [] { return none_map(); }, c); }, {}, {}});
+  vs.push_back({"none'", [](auto& k, u64& c) { return insert_fresh<control_map>(k, [] { return control_map(); }, c); },
+                [](auto& k, u64& c) { return insert_presized<control_map>(k, [] { return control_map(); }, c); },
+                {}, {}});
+  vs.push_back({"usdt", usdt_insert_fresh, usdt_insert_presized, {}, {}});
+  vs.push_back({"ring", [&](auto& k, u64& c) { return insert_fresh<ring_map>(k, make_ring, c); },
+                [&](auto& k, u64& c) { return insert_presized<ring_map>(k, make_ring, c); }, {}, {}});
+  vs.push_back({"metrics", [&](auto& k, u64& c) { return insert_fresh<metrics_map>(k, make_metrics, c); },
+                [&](auto& k, u64& c) { return insert_presized<metrics_map>(k, make_metrics, c); }, {}, {}});
+
+  u64 checksum = 0;
+  for (auto& v : vs) v.fresh(keys, checksum);  // warm-up: page in the allocator's arenas
+  for (int r = 0; r < rounds; ++r) {
+    for (std::size_t i = 0; i < vs.size(); ++i) {
+      variant& v = vs[(i + r) % vs.size()];
+      v.fresh_ns.push_back(v.fresh(keys, checksum));
+    }
+    for (std::size_t i = 0; i < vs.size(); ++i) {
+      variant& v = vs[(i + r) % vs.size()];
+      v.presized_ns.push_back(v.presized(keys, checksum));
+    }
+  }
+  reader.stop();
+
+  std::printf("gomap observation cost: %zu random u64 keys, %d rounds interleaved, median [min-max] ns per insert\n",
+              n, rounds);
+  std::printf("%-8s %28s %9s %28s %9s\n", "variant", "fresh (grows)", "vs none", "presized (no growth)", "vs none");
+  const double base_f = median(vs[0].fresh_ns), base_p = median(vs[0].presized_ns);
+  for (const auto& v : vs) {
+    const double f = median(v.fresh_ns), p = median(v.presized_ns);
+    std::printf("%-8s %10.2f [%6.2f-%6.2f] %8.3fx %10.2f [%6.2f-%6.2f] %8.3fx\n", v.name.c_str(), f,
+                *std::min_element(v.fresh_ns.begin(), v.fresh_ns.end()),
+                *std::max_element(v.fresh_ns.begin(), v.fresh_ns.end()), f / base_f, p,
+                *std::min_element(v.presized_ns.begin(), v.presized_ns.end()),
+                *std::max_element(v.presized_ns.begin(), v.presized_ns.end()), p / base_p);
+  }
+  none_map once;
+  for (u64 k : keys) once.emplace(k, k);
+  std::printf("ring: %llu events read, %llu dropped; growths per fresh run: %llu\n",
+              static_cast<unsigned long long>(events_read), static_cast<unsigned long long>(ring->dropped()),
+              static_cast<unsigned long long>(once.stats().growths));
+  std::printf("(checksum %llu)\n", static_cast<unsigned long long>(checksum));
+  return 0;
+}
