@@ -1,11 +1,12 @@
 # The two entry points the README names. Both install what they need first.
 #   make demo   the main job (for now: the engine demo)
 #   make test   the whole test suite: release build, then ASan+UBSan build,
+#               then the concurrent observability tests under TSan,
 #               then the benchmarks' smoke pass (tiny N, no timing checks)
 #   make bench  the full benchmarks (long); regenerates docs/benchmarks.md
 JOBS ?= $(shell nproc)
 
-.PHONY: demo test deps test-release test-asan bench bench-smoke clean
+.PHONY: demo test deps test-release test-asan test-tsan-observe bench bench-smoke clean
 
 deps:
 	@scripts/install-deps.sh build observe
@@ -15,7 +16,7 @@ demo: deps
 	cmake --build --preset release --target gomap_demo -j $(JOBS)
 	./build/release/examples/gomap_demo
 
-test: deps test-release test-asan bench-smoke
+test: deps test-release test-asan test-tsan-observe bench-smoke
 
 test-release:
 	cmake --preset release >/dev/null
@@ -26,6 +27,12 @@ test-asan:
 	cmake --preset asan >/dev/null
 	cmake --build --preset asan -j $(JOBS)
 	ctest --preset asan -j $(JOBS)
+
+# The concurrent observability tests (event ring, metrics registry) under TSan.
+test-tsan-observe:
+	cmake --preset tsan >/dev/null
+	cmake --build --preset tsan --target gomap_observe_tests -j $(JOBS)
+	ctest --preset tsan -L tsan -j $(JOBS)
 
 bench:
 	@scripts/install-deps.sh bench
