@@ -9,6 +9,7 @@
 // Bounded: 60 s per wait; the server is killed and the directory removed
 // whatever happens.
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -159,9 +160,15 @@ class prometheus_process {
     const pid_t parent = ::getpid();
     pid_ = ::fork();
     if (pid_ == 0) {
+      // Only async-signal-safe calls here: other threads of this process
+      // (the metrics server's) may have held locks at the fork.
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);
       if (::getppid() != parent) ::_exit(127);
-      if (std::FILE* f = std::freopen(log.c_str(), "w", stdout)) ::dup2(::fileno(f), 2);
+      const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (fd >= 0) {
+        ::dup2(fd, 1);
+        ::dup2(fd, 2);
+      }
       ::execl(binary.c_str(), binary.c_str(), config.c_str(), storage.c_str(), listen.c_str(),
               "--log.level=info", static_cast<char*>(nullptr));
       ::_exit(127);
@@ -171,17 +178,13 @@ class prometheus_process {
   prometheus_process& operator=(const prometheus_process&) = delete;
 
   ~prometheus_process() {
-    if (pid_ > 0) {
+    if (pid_ > 0 && !reaped_) {
       ::kill(pid_, SIGTERM);
-      int status = 0;
-      bool reaped = false;
-      for (int i = 0; i < 100 && !reaped; ++i) {  // 10 s to shut down cleanly
-        reaped = ::waitpid(pid_, &status, WNOHANG) == pid_;
-        if (!reaped) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      }
-      if (!reaped) {
+      for (int i = 0; i < 100 && alive(); ++i)  // 10 s to shut down cleanly
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (alive()) {
         ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, &status, 0);
+        ::waitpid(pid_, nullptr, 0);
       }
     }
     if (!dir_.empty()) {
@@ -191,13 +194,19 @@ class prometheus_process {
   }
 
   bool started() const { return pid_ > 0 && port_ > 0; }
-  bool alive() const { return pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0; }
+  // Reaps the process if it has exited, so its pid is never signalled after.
+  bool alive() {
+    if (pid_ <= 0 || reaped_) return false;
+    reaped_ = ::waitpid(pid_, nullptr, WNOHANG) == pid_;
+    return !reaped_;
+  }
   int port() const { return port_; }
   std::string log() const { return read_file(dir_ / "prometheus.log"); }
 
  private:
   std::filesystem::path dir_;
   pid_t pid_ = -1;
+  bool reaped_ = false;
   int port_ = -1;
 };
 
@@ -217,7 +226,7 @@ std::string query_value(httplib::Client& cli, const std::string& promql) {
 }
 
 // Polls until `promql` yields `want`, Prometheus dies, or 60 s pass.
-::testing::AssertionResult eventually(httplib::Client& cli, const prometheus_process& p, const std::string& promql,
+::testing::AssertionResult eventually(httplib::Client& cli, prometheus_process& p, const std::string& promql,
                                       const std::string& want) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   std::string got;
