@@ -25,10 +25,10 @@
 
 #include <algorithm>
 #include <array>
-#include <bit>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 #include "../internal/table.hpp"
@@ -91,6 +91,26 @@ inline double expected_uniform_entropy(std::size_t n, std::size_t m) noexcept {
   return std::max(0.0, std::log2(nd) - static_cast<double>(m) * e_klogk / nd);
 }
 
+// The scan walks chains through these two accessors only, so that it reads
+// any bucket representation the engine hands to for_each_live_chain: a
+// pointer to a control block (tophash + overflow link) or a bucket_ref.
+template <class C>
+const std::uint8_t* chain_tophash(const C& c) noexcept {
+  if constexpr (std::is_pointer_v<C>) {
+    return c->tophash;
+  } else {
+    return c.tophash;
+  }
+}
+template <class C>
+C chain_next(const C& c) noexcept {
+  if constexpr (std::is_pointer_v<C>) {
+    return c->overflow;
+  } else {
+    return c.next();
+  }
+}
+
 struct table_inspector {
   template <class Table>
   static detailed_map_stats scan(const Table& t) {
@@ -99,30 +119,29 @@ struct table_inspector {
     d.summary = t.stats();
     const auto& cur = t.cur_;
     const auto& old = t.old_;
-    if (!cur.tophash) return d;
-    const std::size_t oldn = old.tophash ? old.nbuckets() : 0;
+    if (t.bucket_count() == 0) return d;
+    const std::size_t oldn = t.growing() ? old.nbuckets() : 0;
     std::vector<std::uint32_t> keys(cur.nbuckets(), 0);
     d.chain_length.assign(2, 0);
 
-    t.for_each_live_chain([&](bucket_ref head, std::size_t pos) {
+    t.for_each_live_chain([&](auto head, std::size_t pos) {
       const bool in_old = pos < oldn;
       const std::size_t b = in_old ? pos : pos - oldn;
       auto* s = (in_old ? old : cur).slots_of(b);
       std::size_t len = 0;
-      for (bucket_ref c = head; c; c = c.next()) {
-        if (c != head) s = Table::ovf_slots(c);
-        ++len;
-        const slot_mask full = group(c.tophash).match_full();
-        const auto live = static_cast<unsigned>(std::popcount(full));
+      for (auto c = head; c; c = chain_next(c)) {
+        if (len++ > 0) s = Table::ovf_slots(c);
+        const std::uint8_t* top = chain_tophash(c);
+        unsigned live = 0;
+        for (unsigned i = 0; i < bucket_slots; ++i) {
+          d.tombstones += top[i] == empty_one;
+          if (top[i] < min_tophash) continue;
+          ++live;
+          if (in_old) ++keys[t.hash_of(Table::policy_key(s[i])) & cur.mask()];
+        }
         ++d.bucket_occupancy[live];
         d.entries += live;
-        for (unsigned i = 0; i < bucket_slots; ++i) d.tombstones += c.tophash[i] == empty_one;
-        if (!in_old) {
-          keys[b] += live;
-        } else {
-          for (slot_mask m = full; m; m &= m - 1)
-            ++keys[t.hash_of(Table::policy_key(s[lowest_slot(m)])) & cur.mask()];
-        }
+        if (!in_old) keys[b] += live;
       }
       if (len >= d.chain_length.size()) d.chain_length.resize(len + 1, 0);
       ++d.chain_length[len];
