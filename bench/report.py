@@ -254,7 +254,9 @@ def document(path, out_path, command):
     o()
     o(f"- **Date**: {run.get('date', '?')}" + (f" (the run took {secs / 60:.1f} min)" if secs else ""))
     o(f"- **Machine**: nproc = {run.get('nproc')}, CPU `{run.get('cpu')}` (`/proc/cpuinfo` model name), "
-      f"{run.get('kernel')}; a shared, noisy 2-core VM: read ratios, not absolute times")
+      f"{run.get('kernel')}; a shared, noisy 2-core VM: read ratios, not absolute times. Load average "
+      f"(1/5/15 min) at the start: {run.get('load_average', '?')}, at the end: "
+      f"{meta.get('end', {}).get('load_average', '?')} (above 2, other jobs were competing for the cores)")
     o(f"- **Compiler**: {run.get('compiler')}, flags `{run.get('flags')}` (CMake Release), **no `-march`** "
       "(the compiler's default x86-64 baseline), identical for every C++ map")
     o(f"- **Go**: {run.get('go_version', 'not run')}, built by `go build -trimpath` with CGO_ENABLED=0, "
@@ -319,6 +321,19 @@ def document(path, out_path, command):
     o()
     for w in LATENCY:
         d.table(w)
+    sw = []
+    for m, h in d.rows("latency_max"):
+        r = d.get(m, h, "latency_max", run.get("latency_n"))
+        if r and r.get("involuntary_switches_median") is not None:
+            sw.append(f"{NAMES.get(m, m)} {r['involuntary_switches_median']:,.0f}")
+    if sw:
+        o("Involuntary context switches per run (median; the scheduler took the core away that often, "
+          "and each time one interval absorbed a whole time slice of someone else): " + ", ".join(sw) + ". "
+          "A map whose inserts take longer runs longer and is hit more often, and the share of its inserts "
+          "that absorb a preemption grows with its own per-insert time; so on a loaded machine p99.99 and "
+          "max of the slow maps say more about the scheduler than about the map. Compare with the "
+          "control loops.")
+        o()
     o("## Memory")
     o()
     o("Bytes / N, where N is the number of keys inserted (so the `erased90` and `reinsert` rows are "
@@ -364,7 +379,9 @@ def document(path, out_path, command):
       "shuffled order. Building and destroying maps is outside the clock. `insert_reserved` reserves N "
       "first, untimed (Go: `make(map, N)`). Every phase checks its answers (found counts, sums), and the "
       "run stops on a wrong one.")
-    o("- C++ maps insert with `try_emplace` (dense_hash_map: `insert`), Go with `m[k] = v`.")
+    o("- C++ maps insert with `try_emplace` (dense_hash_map: `insert`), Go with `m[k] = v`. With string "
+      "keys a C++ map stores its own `std::string` copy (a heap block each), while Go stores the string "
+      "header and shares the bytes: part of the string_insert gap to Go is that, not the table.")
     o("- Default hashers: gomap `gomap::hash` (seeded multiply-fold), absl `absl::Hash`, std/robin/dense "
       "`std::hash` (the identity for integers; std then takes a prime modulus, robin and dense a power-of-two "
       "mask, fine for these random keys, not for structured ones), Go its AES-based runtime hash. The common "

@@ -313,9 +313,9 @@ type latencies struct{ p50, p99, p999, p9999, max float64 }
 
 // summarize returns exact percentiles of d (in ns) in O(n): a counting
 // array for values below 65536 ns, a sort of the few above.
-func summarize(d []uint32) latencies {
+func summarize(d []int64) latencies {
 	var counts [1 << 16]uint32
-	var big []uint32
+	var big []int64
 	for _, v := range d {
 		if v < 1<<16 {
 			counts[v]++
@@ -341,22 +341,15 @@ func summarize(d []uint32) latencies {
 	return l
 }
 
-func clamp32(d int64) uint32 {
-	if d > math.MaxUint32 {
-		return math.MaxUint32
-	}
-	return uint32(d)
-}
-
 func latency(n int) latencies {
 	keys := ks.stream(0, n)
-	d := make([]uint32, n)
+	d := make([]int64, n)
 	m := make(map[uint64]uint64)
 	prev := nanotime()
 	for i, k := range keys {
 		m[k] = uint64(i)
 		t := nanotime()
-		d[i] = clamp32(t - prev)
+		d[i] = t - prev
 		prev = t
 	}
 	if len(m) != n {
@@ -370,7 +363,7 @@ func latency(n int) latencies {
 // plus the Go runtime's own (GC assists, preemption).
 func latencyControl(n int) latencies {
 	keys := ks.stream(0, n)
-	d := make([]uint32, n)
+	d := make([]int64, n)
 	x := uint64(1)
 	prev := nanotime()
 	for i, k := range keys {
@@ -378,7 +371,7 @@ func latencyControl(n int) latencies {
 			x = x*0x9e3779b97f4a7c15 + k
 		}
 		t := nanotime()
-		d[i] = clamp32(t - prev)
+		d[i] = t - prev
 		prev = t
 	}
 	sink += x

@@ -205,8 +205,11 @@ struct lifecycle_ns {
   double insert = 0, find_hit = 0, find_miss = 0, iterate = 0, erase = 0;
 };
 
+// `preempted`: involuntary context switches during the run (the scheduler
+// took the core away); NaN where not known (Go).
 struct latency_ns {
   double p50 = nan, p99 = nan, p999 = nan, p9999 = nan, max = nan;
+  double preempted = nan;
 };
 
 // Bytes held after each step of the memory workload. `peak` is the most held
@@ -219,7 +222,11 @@ struct memory_bytes {
 
 // Percentiles of per-operation intervals in TSC ticks, converted to ns.
 // Reorders `ticks`.
-latency_ns summarize(std::span<std::uint32_t> ticks);
+latency_ns summarize(std::span<std::uint64_t> ticks, long preempted);
+long involuntary_switches();  // this process's, so far (getrusage)
+// The 1-, 5- and 15-minute load averages (/proc/loadavg): how busy the
+// shared machine was, recorded at the start and end of a run.
+std::string load_average();
 
 enum class group { core, churn, strings, latency, memory };
 

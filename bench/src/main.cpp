@@ -8,6 +8,7 @@
 //
 // See bench/README.md for every option and for why this is a hand-written
 // harness rather than Google Benchmark.
+#include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -105,8 +106,22 @@ std::size_t rss_bytes() { return status_field("VmRSS:"); }
 void reset_peak_rss() { std::ofstream("/proc/self/clear_refs") << "5"; }
 std::size_t peak_rss_bytes() { return status_field("VmHWM:"); }
 
-latency_ns summarize(std::span<std::uint32_t> t) {
+long involuntary_switches() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  return u.ru_nivcsw;
+}
+
+std::string load_average() {
+  std::ifstream in("/proc/loadavg");
+  std::string a, b, c;
+  in >> a >> b >> c;
+  return a + " " + b + " " + c;
+}
+
+latency_ns summarize(std::span<std::uint64_t> t, long preempted) {
   latency_ns r;
+  r.preempted = double(preempted);
   if (t.empty()) return r;
   const double scale = 1.0 / ticks_per_ns();
   auto at = [&](double q) {
@@ -135,7 +150,8 @@ class control final : public subject {
   bool has(group g) const override { return g == group::latency; }
   latency_ns latency(std::size_t n) override {
     const auto k = keys().keys(n);
-    std::vector<std::uint32_t> d(n);
+    std::vector<std::uint64_t> d(n);
+    const long switches = involuntary_switches();
     std::uint64_t x = 1;
     std::uint64_t prev = ticks();
     for (std::size_t i = 0; i < n; ++i) {
@@ -144,11 +160,11 @@ class control final : public subject {
         asm volatile("" : "+r"(x));
       }
       const std::uint64_t t = ticks();
-      d[i] = static_cast<std::uint32_t>(std::min<std::uint64_t>(t - prev, UINT32_MAX));
+      d[i] = t - prev;
       prev = t;
     }
     keep(x);
-    return summarize(d);
+    return summarize(d, involuntary_switches() - switches);
   }
 };
 
@@ -289,7 +305,8 @@ class driver {
     if (o_.only.count("strings")) strings();
     if (o_.only.count("latency")) latency();
     if (o_.only.count("memory")) memory();
-    out_ << "{\"meta\":\"end\",\"seconds\":" << json_number(double(now_ns() - start_) / 1e9) << "}\n";
+    out_ << "{\"meta\":\"end\",\"seconds\":" << json_number(double(now_ns() - start_) / 1e9)
+         << ",\"load_average\":" << json_string(load_average()) << "}\n";
     out_.flush();
   }
 
@@ -388,6 +405,7 @@ class driver {
   void latency() {
     const std::size_t n = o_.latency_n;
     progress("latency", n);
+    std::map<const subject*, std::vector<double>> preempted;
     interleave(with(group::latency), [&](subject& s) {
       const latency_ns l = s.latency(n);
       slot(s, "latency_p50", n, "ns").values.push_back(l.p50);
@@ -395,7 +413,13 @@ class driver {
       slot(s, "latency_p99.9", n, "ns").values.push_back(l.p999);
       slot(s, "latency_p99.99", n, "ns").values.push_back(l.p9999);
       slot(s, "latency_max", n, "ns").values.push_back(l.max);
+      if (std::isfinite(l.preempted)) preempted[&s].push_back(l.preempted);
     });
+    for (auto& [s, v] : preempted) {
+      std::sort(v.begin(), v.end());
+      for (auto& r : pending_)
+        if (r.map == s->map() && r.hasher == s->hasher()) r.extra = {{"involuntary_switches_median", v[v.size() / 2]}};
+    }
     flush({"latency_p50", "latency_p99", "latency_p99.9", "latency_p99.99", "latency_max"});
   }
 
@@ -528,7 +552,7 @@ class driver {
     std::string sizes;
     for (std::size_t n : o_.sizes) sizes += (sizes.empty() ? "" : ",") + std::to_string(n);
     out_ << "{\"meta\":\"run\",\"date\":" << json_string(date) << ",\"nproc\":" << ::sysconf(_SC_NPROCESSORS_ONLN)
-         << ",\"cpu\":" << json_string(cpu) << ",\"kernel\":" << json_string(std::string(u.sysname) + " " + u.release)
+         << ",\"cpu\":" << json_string(cpu) << ",\"load_average\":" << json_string(load_average()) << ",\"kernel\":" << json_string(std::string(u.sysname) + " " + u.release)
          << ",\"compiler\":" << json_string(GOMAP_BENCH_COMPILER) << ",\"flags\":" << json_string(GOMAP_BENCH_FLAGS)
          << ",\"smoke\":" << (o_.smoke ? "true" : "false") << ",\"reps\":" << o_.reps << ",\"sizes\":[" << sizes
          << "],\"min_time_ms\":" << json_number(o_.min_time_ns / 1e6) << ",\"calibrate_below\":" << o_.calibrate_below

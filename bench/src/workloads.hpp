@@ -197,7 +197,8 @@ double run_churn(std::size_t live, std::size_t ops, bool peak) {
 
 template <class F, class M>
 latency_ns run_latency(std::span<const std::uint64_t> in_order) {
-  std::vector<std::uint32_t> d(in_order.size());  // touched now, not while timing
+  std::vector<std::uint64_t> d(in_order.size());  // touched now, not while timing
+  const long switches = involuntary_switches();
   {
     M m;
     F::prepare(m);
@@ -205,12 +206,12 @@ latency_ns run_latency(std::span<const std::uint64_t> in_order) {
     for (std::size_t i = 0; i < in_order.size(); ++i) {
       F::insert(m, in_order[i], i);
       const std::uint64_t t = ticks();
-      d[i] = static_cast<std::uint32_t>(std::min<std::uint64_t>(t - prev, UINT32_MAX));
+      d[i] = t - prev;
       prev = t;
     }
     if (m.size() != in_order.size()) wrong(F::name, "latency");
   }
-  return summarize(d);
+  return summarize(d, involuntary_switches() - switches);
 }
 
 // The three measuring points of the memory workload; `measure` reads the
