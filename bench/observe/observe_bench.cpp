@@ -17,6 +17,7 @@
 //
 //   observe_bench [--n N] [--rounds R] [--reps K] [--smoke]
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -139,7 +140,6 @@ int main(int argc, char** argv) {
       v.presized_ns.push_back(best_of(v.presized));
     }
   }
-  reader.stop();
 
   std::printf("gomap observation cost: %zu random u64 keys, %d rounds interleaved, best of %d per round;\n"
               "median [min-max] over the rounds, ns per insert; ratio = median [min-max] of per-round ratios to none\n",
@@ -158,11 +158,47 @@ int main(int argc, char** argv) {
                 v.name.c_str(), median(v.fresh_ns), lo(v.fresh_ns), hi(v.fresh_ns), median(rf), lo(rf), hi(rf),
                 median(v.presized_ns), lo(v.presized_ns), hi(v.presized_ns), median(rp), lo(rp), hi(rp));
   }
+  // The per-event costs, alone: what an enabled observer adds at each growth
+  // start and end (one clock read, then the observer), best of `reps`.
+  auto per_event = [&](auto&& push) {
+    constexpr int events = 200000;
+    double best = 1e300;
+    for (int k = 0; k < std::max(reps, 3); ++k) {
+      const auto t0 = std::chrono::steady_clock::now();
+      for (int i = 0; i < events; ++i) push(i);
+      const auto t1 = std::chrono::steady_clock::now();
+      best = std::min(best, std::chrono::duration<double, std::nano>(t1 - t0).count() / events);
+    }
+    return best;
+  };
+  reader.stop();
+  gomap::ring_observer ro(ring);
+  gomap::metrics_observer mo = registration.observer();
+  gomap::growth_event ev;
+  const double clock_ns = per_event([&](int i) { ev.time_ns = gomap::internal::now_ns() + static_cast<u64>(i); });
+  const double ring_ns = per_event([&](int i) {
+    ev.entries = static_cast<u64>(i);
+    ro.on_growth_event(ev);
+    if ((i & 511) == 511) ring->drain([&](const gomap::growth_event& e) { checksum += e.entries; });
+  });
+  ev.kind = gomap::growth_event_kind::grow_end;
+  const double metrics_ns = per_event([&](int i) {
+    ev.duration_ns = static_cast<u64>(i) * 1000;
+    mo.on_growth_event(ev);
+  });
+
   none_map once;
   for (u64 k : keys) once.emplace(k, k);
-  std::printf("ring: %llu events read, %llu dropped; growths per fresh run: %llu\n",
+  const double events_per_run = 2.0 * static_cast<double>(once.stats().growths);
+  std::printf("ring: %llu events read, %llu dropped; growths per fresh run: %llu (%.0f events)\n",
               static_cast<unsigned long long>(events_read), static_cast<unsigned long long>(ring->dropped()),
-              static_cast<unsigned long long>(once.stats().growths));
+              static_cast<unsigned long long>(once.stats().growths), events_per_run);
+  std::printf("per event: clock read %.1f ns, ring push %.1f ns, metrics update %.1f ns\n", clock_ns, ring_ns,
+              metrics_ns);
+  std::printf("=> events add %.4f ns per insert (ring) and %.4f ns (metrics) to the fresh run, "
+              "plus one increment per insert made during a growth\n",
+              events_per_run * (clock_ns + ring_ns) / static_cast<double>(n),
+              events_per_run * (clock_ns + metrics_ns) / static_cast<double>(n));
   std::printf("(checksum %llu)\n", static_cast<unsigned long long>(checksum));
   return 0;
 }
