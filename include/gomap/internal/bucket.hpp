@@ -1,11 +1,11 @@
 // gomap/internal/bucket.hpp: the bucket control word, tophash markers, and
 // the 8-wide byte matching every probe is built on.
 //
-// A bucket (Go's bmap) is split in two: its control block (8 tophash bytes
-// and the overflow link, 16 bytes) lives in one dense array beside the slot
-// array, as a Swiss table keeps its control bytes apart. An absent-key lookup
-// therefore touches 16 bytes per bucket in the chain, never the slots, and a
-// present-key lookup touches one control block and one slot.
+// A bucket (Go's bmap) is split in three: its 8 tophash bytes live in one
+// dense array (as a Swiss table keeps its control bytes apart), its overflow
+// link in a parallel array, its slots in the slot array. An absent-key lookup
+// reads 8 bytes per bucket of the chain, plus the link when the bucket is
+// full; a present-key lookup reads the tophash word and one slot.
 #pragma once
 
 #include <bit>
@@ -67,24 +67,39 @@ constexpr std::uint8_t tophash_of(std::uint64_t hash) noexcept {
 
 constexpr bool is_empty(std::uint8_t top) noexcept { return top <= empty_one; }
 
-// A bucket's control block. For a bucket of the main array it sits in the
-// dense control array; an overflow bucket is one allocation holding its
-// control block followed by its 8 slots.
-struct alignas(16) bucket_ctrl {
+// An overflow bucket is one allocation: this header (its tophash bytes and
+// the link to the next bucket of the chain), then its 8 slots.
+struct alignas(16) overflow_header {
   std::uint8_t tophash[bucket_slots];
-  bucket_ctrl* overflow;  // next bucket of the chain, or null
-
-  void reset() noexcept {
-    std::memset(tophash, 0, sizeof tophash);  // every slot empty_rest
-    overflow = nullptr;
-  }
+  overflow_header* next;
 };
-static_assert(sizeof(bucket_ctrl) == 16, "four control blocks per cache line");
+static_assert(sizeof(overflow_header) == 16);
+
+// Any bucket of a chain, main or overflow: where its 8 tophash bytes are and
+// where its overflow link is. A main bucket's tophash bytes sit in the
+// array's dense tophash block and its link in the parallel link block, so
+// that a probe reads 8 bytes per bucket and touches the link only when the
+// bucket holds no empty_rest slot (the chain may go on).
+struct bucket_ref {
+  std::uint8_t* tophash = nullptr;
+  overflow_header** link = nullptr;
+
+  static bucket_ref of(overflow_header* o) noexcept { return o ? bucket_ref{o->tophash, &o->next} : bucket_ref{}; }
+
+  explicit operator bool() const noexcept { return tophash != nullptr; }
+  overflow_header* overflow() const noexcept { return *link; }
+  bucket_ref next() const noexcept { return of(*link); }
+  void reset() const noexcept {
+    std::memset(tophash, 0, bucket_slots);  // every slot empty_rest
+    *link = nullptr;
+  }
+  friend bool operator==(bucket_ref a, bucket_ref b) noexcept { return a.tophash == b.tophash; }
+};
 
 // Go's evacuated(b): an old bucket whose first slot carries an evacuation mark
 // has been moved entirely (evacuation marks every slot, empty ones included).
-inline bool is_evacuated(const bucket_ctrl& c) noexcept {
-  return c.tophash[0] > empty_one && c.tophash[0] < min_tophash;
+inline bool is_evacuated(const std::uint8_t* tophash) noexcept {
+  return tophash[0] > empty_one && tophash[0] < min_tophash;
 }
 
 // Bit i of a mask stands for slot i.
@@ -95,11 +110,11 @@ inline unsigned lowest_slot(slot_mask m) noexcept { return static_cast<unsigned>
 // The 8 tophash bytes of one bucket, matched all at once.
 class group {
  public:
-  explicit group(const bucket_ctrl& c) noexcept {
+  explicit group(const std::uint8_t* tophash) noexcept {
 #ifdef GOMAP_INTERNAL_SSE2
-    v_ = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(c.tophash));
+    v_ = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(tophash));
 #else
-    std::memcpy(&v_, c.tophash, 8);
+    std::memcpy(&v_, tophash, 8);
 #endif
   }
 

@@ -57,17 +57,17 @@ struct range_walker {
 
     for (std::size_t k = 0; k < n; ++k) {
       const std::size_t b = (start + k) & (n - 1);
-      if (!old.ctrl) {
+      if (!old.tophash) {
         if (!walk_chain(t, cur, b, offset, f, [](const auto&) { return true; })) return false;
         continue;
       }
       // A growth was in progress at the start.
-      const bool live = kind == grow_kind::shrinking ? b < nevacuate : is_evacuated(old.ctrl[b & old.mask()]);
+      const bool live = kind == grow_kind::shrinking ? b < nevacuate : is_evacuated(old.th(b & old.mask()));
       if (live && !walk_chain(t, cur, b, offset, f, [](const auto&) { return true; })) return false;
       if (kind == grow_kind::shrinking) {
         // Old buckets b, b + n, b + 2n... all land in b: no filter needed.
         for (std::size_t ob = b; ob < old.nbuckets(); ob += n)
-          if (!is_evacuated(old.ctrl[ob]) &&
+          if (!is_evacuated(old.th(ob)) &&
               !walk_chain(t, old, ob, offset, f, [](const auto&) { return true; }))
             return false;
       } else if (!live) {
@@ -90,16 +90,16 @@ struct range_walker {
   // bucket, so that buckets f chains on meanwhile are walked too.
   template <class Table, class Array, class F, class Keep>
   static bool walk_chain(const Table& t, const Array& a, std::size_t b, unsigned offset, F& f, Keep&& keep) {
-    bucket_ctrl* c = &a.ctrl[b];
+    bucket_ref c = a.bucket(b);
     auto* s = a.slots_of(b);
     while (c) {
       for (unsigned j = 0; j < bucket_slots; ++j) {
         const unsigned i = (j + offset) & (bucket_slots - 1);
-        if (c->tophash[i] < min_tophash || !keep(s[i])) continue;
+        if (c.tophash[i] < min_tophash || !keep(s[i])) continue;
         if (!call(f, s[i])) return false;
         t.writing_.check_iteration();
       }
-      c = c->overflow;
+      c = c.next();
       if (c) s = Table::ovf_slots(c);
     }
     return true;

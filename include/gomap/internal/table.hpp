@@ -148,15 +148,15 @@ class table {
                 "gomap: the allocator's value_type must be the container's value_type "
                 "(std::pair<const K, V> for a map, K for a set)");
 
-  static constexpr std::size_t align = std::max<std::size_t>(alignof(bucket_ctrl), alignof(value_type));
+  static constexpr std::size_t align = std::max<std::size_t>(alignof(overflow_header), alignof(value_type));
   using blocks = block_source<Alloc, align>;
 
   static constexpr std::size_t round_up(std::size_t n, std::size_t a) { return (n + a - 1) / a * a; }
-  // An overflow bucket: control block, then 8 slots.
-  static constexpr std::size_t ovf_slot_offset = round_up(sizeof(bucket_ctrl), alignof(value_type));
+  // An overflow bucket: header, then 8 slots.
+  static constexpr std::size_t ovf_slot_offset = round_up(sizeof(overflow_header), alignof(value_type));
   static constexpr std::size_t ovf_bucket_bytes = round_up(ovf_slot_offset + bucket_slots * sizeof(value_type), align);
-  // A main bucket's share of an array: control block + 8 slots.
-  static constexpr std::size_t bucket_bytes = sizeof(bucket_ctrl) + bucket_slots * sizeof(value_type);
+  // A main bucket's share of an array: tophash word, link, 8 slots.
+  static constexpr std::size_t bucket_bytes = bucket_slots + sizeof(overflow_header*) + bucket_slots * sizeof(value_type);
 
   // Go's B is a uint8; here the largest B is the one whose array, old and new
   // together, still fits in half the address space.
@@ -170,7 +170,8 @@ class table {
 
   // One bucket array: Go's buckets or oldbuckets, with its overflow pool.
   struct bucket_array {
-    bucket_ctrl* ctrl = nullptr;
+    std::uint8_t* tophash = nullptr;  // 8 bytes per bucket; null before the first allocation
+    overflow_header** links = nullptr;  // one overflow link per bucket
     value_type* slots = nullptr;
     unsigned char* pool = nullptr;  // preallocated overflow buckets
     std::size_t pool_used = 0;
@@ -182,7 +183,9 @@ class table {
     std::size_t nbuckets() const noexcept { return std::size_t{1} << B; }
     std::size_t mask() const noexcept { return nbuckets() - 1; }
     value_type* slots_of(std::size_t b) const noexcept { return slots + b * bucket_slots; }
-    bool owns_pool_bucket(const bucket_ctrl* c) const noexcept {
+    std::uint8_t* th(std::size_t b) const noexcept { return tophash + b * bucket_slots; }
+    bucket_ref bucket(std::size_t b) const noexcept { return bucket_ref{th(b), links + b}; }
+    bool owns_pool_bucket(const overflow_header* c) const noexcept {
       auto p = reinterpret_cast<const unsigned char*>(c);
       return p >= pool && p < pool + pool_size * ovf_bucket_bytes;
     }
@@ -191,11 +194,11 @@ class table {
   // Where a found entry lives: enough to erase it (the chain head for the
   // empty_rest walk back) and to build an iterator.
   struct location {
-    bucket_ctrl* c = nullptr;
+    bucket_ref c;
     value_type* s = nullptr;  // slots of bucket c
     unsigned i = 0;
     std::size_t pos = 0;  // iteration position of the chain head (old array first)
-    explicit operator bool() const noexcept { return c != nullptr; }
+    explicit operator bool() const noexcept { return static_cast<bool>(c); }
   };
 
  public:
@@ -283,9 +286,9 @@ class table {
   size_type max_size() const noexcept {
     return std::min<size_type>(capacity_for_b(max_b), alloc_traits::max_size(alloc_));
   }
-  size_type bucket_count() const noexcept { return cur_.ctrl ? cur_.nbuckets() : 0; }
-  size_type capacity() const noexcept { return cur_.ctrl ? capacity_for_b(cur_.B) : 0; }
-  bool growing() const noexcept { return old_.ctrl != nullptr; }
+  size_type bucket_count() const noexcept { return cur_.tophash ? cur_.nbuckets() : 0; }
+  size_type capacity() const noexcept { return cur_.tophash ? capacity_for_b(cur_.B) : 0; }
+  bool growing() const noexcept { return old_.tophash != nullptr; }
   const Hash& hash_function() const noexcept { return hash_; }
   const Eq& key_eq() const noexcept { return eq_; }
   const Alloc& get_allocator() const noexcept { return alloc_; }
@@ -348,7 +351,7 @@ class table {
   // nothing, so every other iterator and reference stays valid.
   void erase_at(const_iterator it) noexcept {
     writing_flag::guard g(writing_);
-    erase_at(location{it.c_, it.s_, it.i_, it.pos_});
+    erase_at(location{bucket_at(it.pos_, it.th_), it.s_, it.i_, it.pos_});
   }
 
   // Takes the entry at `it` out of the table, moving it into `out` first.
@@ -356,7 +359,7 @@ class table {
   void extract_at(const_iterator it, Out&& out) {
     writing_flag::guard g(writing_);
     out(it.s_ + it.i_);  // may throw: nothing erased then
-    erase_at(location{it.c_, it.s_, it.i_, it.pos_});
+    erase_at(location{bucket_at(it.pos_, it.th_), it.s_, it.i_, it.pos_});
   }
 
   // ---- whole-table operations ---------------------------------------------
@@ -374,10 +377,10 @@ class table {
       return;
     }
     destroy_entries_and_overflow();
-    if (old_.ctrl) release_array(old_, /*now=*/false);
+    if (old_.tophash) release_array(old_, /*now=*/false);
     old_ = bucket_array{};
-    if (cur_.ctrl) {
-      for (std::size_t b = 0; b < cur_.nbuckets(); ++b) cur_.ctrl[b].reset();
+    if (cur_.tophash) {
+      reset_all_buckets(cur_);
       cur_.pool_used = 0;
       cur_.overflow = 0;
     }
@@ -404,7 +407,7 @@ class table {
     unsigned B = 0;
     while ((std::size_t{1} << B) < n) ++B;
     B = std::max(B, b_for_hint(count_));
-    if (cur_.ctrl && B < cur_.B) {
+    if (cur_.tophash && B < cur_.B) {
       shrink_to(B);
     } else {
       grow_to(B);
@@ -425,9 +428,9 @@ class table {
     s.same_size_growths = same_size_growths_;
     s.shrinks = shrinks_;
     s.bytes_allocated = cur_.mem.bytes + old_.mem.bytes + ovf_allocated_ * ovf_bucket_bytes + retired_.bytes_held();
-    for_each_live_chain([&](bucket_ctrl* c, std::size_t) {
-      for (; c; c = c->overflow)
-        for (unsigned i = 0; i < bucket_slots; ++i) s.tombstones += c->tophash[i] == empty_one;
+    for_each_live_chain([&](bucket_ref c, std::size_t) {
+      for (; c; c = c.next())
+        for (unsigned i = 0; i < bucket_slots; ++i) s.tombstones += c.tophash[i] == empty_one;
     });
     return s;
   }
@@ -469,9 +472,13 @@ class table {
 
   static const key_type& policy_key(const value_type& v) noexcept { return Policy::key(v); }
 
-  static value_type* ovf_slots(bucket_ctrl* c) noexcept {
+  static value_type* ovf_slots(overflow_header* c) noexcept {
     return reinterpret_cast<value_type*>(reinterpret_cast<unsigned char*>(c) + ovf_slot_offset);
   }
+  // The slots of an overflow bucket, from its reference (its tophash bytes
+  // open its header).
+  static value_type* ovf_slots(bucket_ref c) noexcept { return ovf_slots(header_of(c)); }
+  static overflow_header* header_of(bucket_ref c) noexcept { return reinterpret_cast<overflow_header*>(c.tophash); }
 
   // ---- probing ------------------------------------------------------------
 
@@ -481,27 +488,27 @@ class table {
     if (count_ == 0) return {};
     const bucket_array* a = &cur_;
     std::size_t b = h & cur_.mask();
-    std::size_t pos = old_.ctrl ? old_.nbuckets() + b : b;
-    if (old_.ctrl) [[unlikely]] {
+    std::size_t pos = old_.tophash ? old_.nbuckets() + b : b;
+    if (old_.tophash) [[unlikely]] {
       const std::size_t ob = h & old_.mask();
-      if (!is_evacuated(old_.ctrl[ob])) {
+      if (!is_evacuated(old_.th(ob))) {
         a = &old_;
         b = ob;
         pos = ob;
       }
     }
     const std::uint8_t top = tophash_of(h);
-    bucket_ctrl* c = &a->ctrl[b];
+    bucket_ref c = a->bucket(b);
     value_type* s = a->slots_of(b);
     for (;;) {
-      const group g(*c);
+      const group g(c.tophash);
       for (slot_mask m = g.match(top); m; m &= m - 1) {
         const unsigned i = lowest_slot(m);
         if (eq_(key, Policy::key(s[i]))) [[likely]]
           return location{c, s, i, pos};
       }
-      if (g.match_empty_rest() || !c->overflow) return {};
-      c = c->overflow;
+      if (g.match_empty_rest() || !c.overflow()) return {};
+      c = c.next();
       s = ovf_slots(c);
     }
   }
@@ -516,31 +523,31 @@ class table {
   std::pair<iterator, bool> insert_fast(const K& key, std::uint64_t h, F& construct) {
     const std::size_t b = h & cur_.mask();
     const std::uint8_t top = tophash_of(h);
-    bucket_ctrl* c = &cur_.ctrl[b];
+    bucket_ref c = cur_.bucket(b);
     value_type* s = cur_.slots_of(b);
     location free;
     for (;;) {
-      const group g(*c);
+      const group g(c.tophash);
       for (slot_mask m = g.match(top); m; m &= m - 1) {
         const unsigned i = lowest_slot(m);
         if (eq_(key, Policy::key(s[i]))) [[likely]]
-          return {iterator(this, c, s, i, b), false};
+          return {iterator(this, c.tophash, s, i, b), false};
       }
       if (!free) {
         if (slot_mask e = g.match_empty()) free = location{c, s, lowest_slot(e), b};
       }
-      if (g.match_empty_rest() || !c->overflow) break;
-      c = c->overflow;
+      if (g.match_empty_rest() || !c.overflow()) break;
+      c = c.next();
       s = ovf_slots(c);
     }
     if (!free) {
-      bucket_ctrl* o = new_overflow(c);
+      bucket_ref o = new_overflow(c);
       free = location{o, ovf_slots(o), 0, b};
     }
     construct(free.s + free.i);  // may throw: the slot stays empty
-    free.c->tophash[free.i] = top;
+    free.c.tophash[free.i] = top;
     ++count_;
-    return {iterator(this, free.c, free.s, free.i, b), true};
+    return {iterator(this, free.c.tophash, free.s, free.i, b), true};
   }
 
   // ---- growth decisions ---------------------------------------------------
@@ -571,10 +578,10 @@ class table {
   // takes the general path, which does growth work and releases memory).
   // Also refreshes shrink_below_, the count under which a shrink is due.
   void refresh_fast_insert_limit() noexcept {
-    shrink_below_ = shrink_ == shrink_policy::shrink && cur_.ctrl && cur_.B > shrink_floor_b_
+    shrink_below_ = shrink_ == shrink_policy::shrink && cur_.tophash && cur_.B > shrink_floor_b_
                         ? capacity_for_b(cur_.B) / shrink_load_divisor
                         : 0;
-    const bool plain = cur_.ctrl && !old_.ctrl && retired_.empty() &&
+    const bool plain = cur_.tophash && !old_.tophash && retired_.empty() &&
                        !too_many_overflow_buckets(noverflow_, cur_.B) && count_ >= shrink_below_;
     fast_insert_limit_ = plain ? capacity_for_b(cur_.B) : 0;
   }
@@ -584,7 +591,7 @@ class table {
   location insert_new(std::uint64_t h, F&& construct) {
     if (!retired_.empty()) [[unlikely]]
       retired_.step();
-    if (!cur_.ctrl) [[unlikely]] {
+    if (!cur_.tophash) [[unlikely]] {
       cur_ = make_array(cur_.B, /*init=*/true);
     } else if (!growing()) {
       if (const growth_plan plan = plan_growth(); plan.kind != grow_kind::none) start_growth(plan);
@@ -596,14 +603,14 @@ class table {
       // A shrink evacuates in index order only, and a running range() defers
       // evacuation, so the key's old bucket may still be waiting: the entry
       // then goes there, and moves with it.
-      if ((kind_ == grow_kind::shrinking || ranges_ != 0) && !is_evacuated(old_.ctrl[h & old_.mask()])) {
+      if ((kind_ == grow_kind::shrinking || ranges_ != 0) && !is_evacuated(old_.th(h & old_.mask()))) {
         const std::size_t ob = h & old_.mask();
         loc = free_slot(old_, ob, ob);
       }
     }
     if (!loc) loc = free_slot(cur_, h & cur_.mask(), end_of_old() + (h & cur_.mask()));
     construct(loc.s + loc.i);  // may throw: the slot stays empty
-    loc.c->tophash[loc.i] = tophash_of(h);
+    loc.c.tophash[loc.i] = tophash_of(h);
     ++count_;
     return loc;
   }
@@ -611,15 +618,15 @@ class table {
   // The first empty slot of bucket b's chain in array `a`, chaining a new
   // overflow bucket when every slot is taken.
   location free_slot(bucket_array& a, std::size_t b, std::size_t pos) {
-    bucket_ctrl* c = &a.ctrl[b];
+    bucket_ref c = a.bucket(b);
     value_type* s = a.slots_of(b);
     for (;;) {
-      if (slot_mask e = group(*c).match_empty()) return location{c, s, lowest_slot(e), pos};
-      if (!c->overflow) {
+      if (slot_mask e = group(c.tophash).match_empty()) return location{c, s, lowest_slot(e), pos};
+      if (!c.overflow()) {
         c = new_overflow(a, c);
         return location{c, ovf_slots(c), 0, pos};
       }
-      c = c->overflow;
+      c = c.next();
       s = ovf_slots(c);
     }
   }
@@ -627,17 +634,18 @@ class table {
 
   // Go's newoverflow: chains an empty overflow bucket after `last` in array
   // `a` (the old array only during a shrink). Preallocated buckets first.
-  bucket_ctrl* new_overflow(bucket_array& a, bucket_ctrl* last) {
-    bucket_ctrl* c;
+  bucket_ref new_overflow(bucket_array& a, bucket_ref last) {
+    overflow_header* o;
     if (a.pool_used < a.pool_size) {
-      c = reinterpret_cast<bucket_ctrl*>(a.pool + a.pool_used++ * ovf_bucket_bytes);
+      o = reinterpret_cast<overflow_header*>(a.pool + a.pool_used++ * ovf_bucket_bytes);
     } else {
       block m = blocks::allocate(alloc_, ovf_bucket_bytes);  // may throw: nothing changed
-      c = static_cast<bucket_ctrl*>(m.ptr);
+      o = static_cast<overflow_header*>(m.ptr);
       ++ovf_allocated_;
     }
-    c->reset();
-    last->overflow = c;
+    const bucket_ref c = bucket_ref::of(o);
+    c.reset();
+    *last.link = o;
     ++a.overflow;
     if (&a == &cur_) {
       incr_noverflow();
@@ -645,7 +653,7 @@ class table {
     }
     return c;
   }
-  bucket_ctrl* new_overflow(bucket_ctrl* last) { return new_overflow(cur_, last); }
+  bucket_ref new_overflow(bucket_ref last) { return new_overflow(cur_, last); }
 
   // Go's incrnoverflow: exact below B = 16, then sampled with probability
   // 2^-(B-15), so that the 2^15 threshold means "about as many overflow
@@ -752,32 +760,32 @@ class table {
 
   // Where evacuation appends into a destination chain of cur_.
   struct cursor {
-    bucket_ctrl* c = nullptr;
+    bucket_ref c;
     value_type* s = nullptr;
     unsigned i = 0;
   };
 
   cursor fresh_destination(std::size_t b) noexcept {
-    cur_.ctrl[b].reset();
-    return cursor{&cur_.ctrl[b], cur_.slots_of(b), 0};
+    cur_.bucket(b).reset();
+    return cursor{cur_.bucket(b), cur_.slots_of(b), 0};
   }
 
   // The first slot after which bucket b's chain is empty (a shrink's second
   // and later sources append there, keeping appends in order for undo).
   cursor tail_destination(std::size_t b) noexcept {
-    bucket_ctrl* c = &cur_.ctrl[b];
+    bucket_ref c = cur_.bucket(b);
     value_type* s = cur_.slots_of(b);
     for (;;) {
-      if (slot_mask r = group(*c).match_empty_rest()) return cursor{c, s, lowest_slot(r)};
-      if (!c->overflow) return cursor{c, s, bucket_slots};
-      c = c->overflow;
+      if (slot_mask r = group(c.tophash).match_empty_rest()) return cursor{c, s, lowest_slot(r)};
+      if (!c.overflow()) return cursor{c, s, bucket_slots};
+      c = c.next();
       s = ovf_slots(c);
     }
   }
 
   // The next destination slot: the chain's next bucket, or a new one.
   void advance_cursor(cursor& d) {
-    d.c = d.c->overflow ? d.c->overflow : new_overflow(d.c);
+    d.c = d.c.overflow() ? d.c.next() : new_overflow(d.c);
     d.s = ovf_slots(d.c);
     d.i = 0;
   }
@@ -787,14 +795,14 @@ class table {
   // entries it moved.
   std::size_t evacuate(std::size_t ob) {
     std::size_t moved = 0;
-    bucket_ctrl* head = &old_.ctrl[ob];
-    if (!is_evacuated(*head) && !head->overflow && !group(*head).match_full()) {
+    const bucket_ref head = old_.bucket(ob);
+    if (!is_evacuated(head.tophash) && !head.overflow() && !group(head.tophash).match_full()) {
       // Nothing to move (most old buckets of a map emptied by erases): only
       // the destinations this bucket is the first source of are initialised.
-      if (kind_ != grow_kind::shrinking || ob < cur_.nbuckets()) cur_.ctrl[ob].reset();
-      if (kind_ == grow_kind::doubling) cur_.ctrl[ob + old_.nbuckets()].reset();
-      std::memset(head->tophash, evacuated_empty, sizeof head->tophash);
-    } else if (!is_evacuated(*head)) {
+      if (kind_ != grow_kind::shrinking || ob < cur_.nbuckets()) cur_.bucket(ob).reset();
+      if (kind_ == grow_kind::doubling) cur_.bucket(ob + old_.nbuckets()).reset();
+      std::memset(head.tophash, evacuated_empty, bucket_slots);
+    } else if (!is_evacuated(head.tophash)) {
       const std::size_t newbit = old_.nbuckets();
       const bool split = kind_ == grow_kind::doubling;
       cursor x, y;
@@ -808,16 +816,16 @@ class table {
       const cursor x0 = x, y0 = y;
       try {
         value_type* s = old_.slots_of(ob);
-        for (bucket_ctrl* c = head; c; c = c->overflow, s = c ? ovf_slots(c) : nullptr) {
+        for (bucket_ref c = head; c; c = c.next(), s = c ? ovf_slots(c) : nullptr) {
           for (unsigned i = 0; i < bucket_slots; ++i) {
-            const std::uint8_t top = c->tophash[i];
+            const std::uint8_t top = c.tophash[i];
             if (is_empty(top)) continue;
             const bool use_y = split && (hash_of(Policy::key(s[i])) & newbit) != 0;
             cursor& d = use_y ? y : x;
             if (d.i == bucket_slots) advance_cursor(d);
             Policy::transfer(alloc_, d.s + d.i, s + i);
-            d.c->tophash[d.i++] = top;
-            c->tophash[i] = use_y ? evacuated_y : evacuated_x;
+            d.c.tophash[d.i++] = top;
+            c.tophash[i] = use_y ? evacuated_y : evacuated_x;
             ++moved;
           }
         }
@@ -834,38 +842,43 @@ class table {
   // Destroys the transferred originals, marks the empty slots, and frees the
   // old chain's overflow buckets: nothing reaches them any more.
   void commit_evacuation(std::size_t ob) noexcept {
-    bucket_ctrl* head = &old_.ctrl[ob];
+    const bucket_ref head = old_.bucket(ob);
     value_type* s = old_.slots_of(ob);
-    for (bucket_ctrl* c = head; c; c = c->overflow, s = c ? ovf_slots(c) : nullptr) {
+    for (bucket_ref c = head; c; c = c.next(), s = c ? ovf_slots(c) : nullptr) {
       for (unsigned i = 0; i < bucket_slots; ++i) {
-        if (c->tophash[i] == evacuated_x || c->tophash[i] == evacuated_y) {
+        if (c.tophash[i] == evacuated_x || c.tophash[i] == evacuated_y) {
           Policy::destroy(alloc_, s + i);
         } else {
-          c->tophash[i] = evacuated_empty;
+          c.tophash[i] = evacuated_empty;
         }
       }
     }
-    for (bucket_ctrl* c = head->overflow; c;) {
-      bucket_ctrl* next = c->overflow;
-      free_overflow(old_, c);
-      c = next;
+    free_chain_after(old_, head);
+  }
+
+  // Unchains and frees every overflow bucket after `c`.
+  void free_chain_after(bucket_array& a, bucket_ref c) noexcept {
+    for (overflow_header* o = c.overflow(); o;) {
+      overflow_header* next = o->next;
+      free_overflow(a, o);
+      o = next;
     }
-    head->overflow = nullptr;
+    *c.link = nullptr;
   }
 
   // Puts back every entry already transferred out of old bucket `ob`: the k-th
   // slot marked evacuated_x is the k-th entry appended after x0 (likewise y).
   void undo_evacuation(std::size_t ob, cursor x0, cursor y0) noexcept {
     cursor x = x0, y = y0;
-    bucket_ctrl* head = &old_.ctrl[ob];
+    const bucket_ref head = old_.bucket(ob);
     value_type* s = old_.slots_of(ob);
-    for (bucket_ctrl* c = head; c; c = c->overflow, s = c ? ovf_slots(c) : nullptr) {
+    for (bucket_ref c = head; c; c = c.next(), s = c ? ovf_slots(c) : nullptr) {
       for (unsigned i = 0; i < bucket_slots; ++i) {
-        const std::uint8_t mark = c->tophash[i];
+        const std::uint8_t mark = c.tophash[i];
         if (mark != evacuated_x && mark != evacuated_y) continue;
         cursor& d = mark == evacuated_y ? y : x;
         if (d.i == bucket_slots) {
-          d.c = d.c->overflow;
+          d.c = d.c.next();
           d.s = ovf_slots(d.c);
           d.i = 0;
         }
@@ -874,19 +887,12 @@ class table {
           Policy::transfer(alloc_, s + i, d.s + d.i);
         }
         Policy::destroy(alloc_, d.s + d.i);
-        c->tophash[i] = d.c->tophash[d.i];
-        d.c->tophash[d.i++] = empty_rest;
+        c.tophash[i] = d.c.tophash[d.i];
+        d.c.tophash[d.i++] = empty_rest;
       }
     }
-    for (cursor* d : {&x0, &y0}) {
-      if (!d->c) continue;
-      for (bucket_ctrl* c = d->c->overflow; c;) {
-        bucket_ctrl* next = c->overflow;
-        free_overflow(cur_, c);
-        c = next;
-      }
-      d->c->overflow = nullptr;
-    }
+    for (const cursor* d : {&x0, &y0})
+      if (d->c) free_chain_after(cur_, d->c);
   }
 
   // Go's advanceEvacuationMark.
@@ -894,7 +900,7 @@ class table {
     const std::size_t newbit = old_.nbuckets();
     ++nevacuate_;
     const std::size_t stop = std::min(nevacuate_ + 1024, newbit);
-    while (nevacuate_ != stop && is_evacuated(old_.ctrl[nevacuate_])) ++nevacuate_;
+    while (nevacuate_ != stop && is_evacuated(old_.th(nevacuate_))) ++nevacuate_;
     if (nevacuate_ == newbit) finish_growth();
   }
 
@@ -913,7 +919,7 @@ class table {
     writing_flag::guard g(writing_);
     if (target > max_b) throw std::length_error("gomap: requested size exceeds the largest bucket array");
     shrink_floor_b_ = std::max(shrink_floor_b_, target);
-    if (!cur_.ctrl) {
+    if (!cur_.tophash) {
       cur_.B = std::max(cur_.B, target);
       if (cur_.B > 0) cur_ = make_array(cur_.B, /*init=*/true);
     } else if (count_ == 0 && target > cur_.B) {
@@ -935,9 +941,9 @@ class table {
     writing_flag::guard g(writing_);
     shrink_floor_b_ = min_auto_shrink_b;
     finish_all_evacuation();
-    if (cur_.ctrl && count_ == 0) {
+    if (cur_.tophash && count_ == 0) {
       destroy_all_keep_settings();
-    } else if (cur_.ctrl && target < cur_.B) {
+    } else if (cur_.tophash && target < cur_.B) {
       start_growth({grow_kind::shrinking, target});
       finish_all_evacuation();
     }
@@ -984,27 +990,27 @@ class table {
       retired_.step();
       refresh_fast_insert_limit();
     }
-    bucket_ctrl* c = loc.c;
+    bucket_ref c = loc.c;
     unsigned i = loc.i;
     Policy::destroy(alloc_, loc.s + i);
-    c->tophash[i] = empty_one;
+    c.tophash[i] = empty_one;
     const bool last_in_chain = i == bucket_slots - 1
-                                   ? (!c->overflow || c->overflow->tophash[0] == empty_rest)
-                                   : c->tophash[i + 1] == empty_rest;
+                                   ? (!c.overflow() || c.overflow()->tophash[0] == empty_rest)
+                                   : c.tophash[i + 1] == empty_rest;
     if (last_in_chain) {
-      bucket_ctrl* head = chain_head(loc.pos);
+      const bucket_ref head = chain_head(loc.pos);
       for (;;) {
-        c->tophash[i] = empty_rest;
+        c.tophash[i] = empty_rest;
         if (i == 0) {
           if (c == head) break;
-          bucket_ctrl* prev = head;
-          while (prev->overflow != c) prev = prev->overflow;
+          bucket_ref prev = head;
+          while (prev.overflow() != header_of(c)) prev = prev.next();
           c = prev;
           i = bucket_slots - 1;
         } else {
           --i;
         }
-        if (c->tophash[i] != empty_one) break;
+        if (c.tophash[i] != empty_one) break;
       }
     }
     if (--count_ == 0) seed_ = random_u64();  // Go: re-seed against crafted collisions
@@ -1016,60 +1022,61 @@ class table {
   // An old bucket is visited until it is evacuated; a current bucket once
   // evacuation has initialised it. Each entry is in exactly one of the two.
 
-  std::size_t end_of_old() const noexcept { return old_.ctrl ? old_.nbuckets() : 0; }
+  std::size_t end_of_old() const noexcept { return old_.tophash ? old_.nbuckets() : 0; }
 
   std::size_t end_pos() const noexcept {
-    return (cur_.ctrl ? cur_.nbuckets() : 0) + (old_.ctrl ? old_.nbuckets() : 0);
+    return (cur_.tophash ? cur_.nbuckets() : 0) + (old_.tophash ? old_.nbuckets() : 0);
   }
 
-  bucket_ctrl* chain_head(std::size_t pos) const noexcept {
-    const std::size_t oldn = old_.ctrl ? old_.nbuckets() : 0;
-    return pos < oldn ? &old_.ctrl[pos] : &cur_.ctrl[pos - oldn];
+  bucket_ref chain_head(std::size_t pos) const noexcept {
+    const std::size_t oldn = end_of_old();
+    return pos < oldn ? old_.bucket(pos) : cur_.bucket(pos - oldn);
   }
+
 
   // Is current bucket b initialised (its source old bucket evacuated)?
   bool current_bucket_live(std::size_t b) const noexcept {
-    if (!old_.ctrl) return true;
+    if (!old_.tophash) return true;
     // A shrink evacuates in order and old bucket b is new bucket b's first source.
     if (kind_ == grow_kind::shrinking) return b < nevacuate_;
-    return is_evacuated(old_.ctrl[b & old_.mask()]);
+    return is_evacuated(old_.th(b & old_.mask()));
   }
 
   // Calls f(chain head, pos) for every chain that may hold live entries.
   template <class F>
   void for_each_live_chain(F&& f) const {
-    const std::size_t oldn = old_.ctrl ? old_.nbuckets() : 0;
+    const std::size_t oldn = old_.tophash ? old_.nbuckets() : 0;
     for (std::size_t b = 0; b < oldn; ++b)
-      if (!is_evacuated(old_.ctrl[b])) f(&old_.ctrl[b], b);
-    if (cur_.ctrl)
+      if (!is_evacuated(old_.th(b))) f(old_.bucket(b), b);
+    if (cur_.tophash)
       for (std::size_t b = 0; b < cur_.nbuckets(); ++b)
-        if (current_bucket_live(b)) f(&cur_.ctrl[b], oldn + b);
+        if (current_bucket_live(b)) f(cur_.bucket(b), oldn + b);
   }
 
   template <class It>
   It first_from(std::size_t pos) const noexcept {
     writing_.check_iteration();
     if (count_ == 0) return It();
-    const std::size_t oldn = old_.ctrl ? old_.nbuckets() : 0;
+    const std::size_t oldn = old_.tophash ? old_.nbuckets() : 0;
     const std::size_t end = end_pos();
     for (; pos < end; ++pos) {
-      bucket_ctrl* c;
+      bucket_ref c;
       value_type* s;
       if (pos < oldn) {
-        if (is_evacuated(old_.ctrl[pos])) continue;
-        c = &old_.ctrl[pos];
+        if (is_evacuated(old_.th(pos))) continue;
+        c = old_.bucket(pos);
         s = old_.slots_of(pos);
       } else {
         const std::size_t b = pos - oldn;
         if (oldn && !current_bucket_live(b)) continue;
-        c = &cur_.ctrl[b];
+        c = cur_.bucket(b);
         s = cur_.slots_of(b);
       }
       for (;;) {
-        const group g(*c);
-        if (slot_mask m = g.match_full()) return It(this, c, s, lowest_slot(m), pos);
-        if (g.match_empty_rest() || !c->overflow) break;
-        c = c->overflow;
+        const group g(c.tophash);
+        if (slot_mask m = g.match_full()) return It(this, c.tophash, s, lowest_slot(m), pos);
+        if (g.match_empty_rest() || !c.overflow()) break;
+        c = c.next();
         s = ovf_slots(c);
       }
     }
@@ -1080,25 +1087,64 @@ class table {
   template <class It>
   void advance(It& it) const noexcept {
     writing_.check_iteration();
-    bucket_ctrl* c = it.c_;
-    slot_mask m = group(*c).match_full() & ~((2u << it.i_) - 1);
-    for (;;) {
-      if (m) {
-        it.c_ = c;
-        it.i_ = lowest_slot(m);
+    const group g(it.th_);
+    if (slot_mask m = g.match_full() & ~((2u << it.i_) - 1)) [[likely]] {
+      it.i_ = lowest_slot(m);
+      return;
+    }
+    // The rest of the chain, if it goes on (the link is read only then).
+    if (!g.match_empty_rest()) {
+      for (bucket_ref c = bucket_at(it.pos_, it.th_).next(); c; c = c.next()) {
+        const group gc(c.tophash);
+        if (const slot_mask m = gc.match_full()) {
+          it.th_ = c.tophash;
+          it.s_ = ovf_slots(c);
+          it.i_ = lowest_slot(m);
+          return;
+        }
+        if (gc.match_empty_rest()) break;
+      }
+    }
+    if (!old_.tophash) [[likely]] {
+      next_chain_of_current(it);
+    } else {
+      it = first_from<It>(it.pos_ + 1);
+    }
+  }
+
+  // With no growth in progress: the first live entry of the chains after
+  // it.pos_, scanning the dense tophash words.
+  template <class It>
+  void next_chain_of_current(It& it) const noexcept {
+    const std::size_t n = cur_.nbuckets();
+    for (std::size_t b = it.pos_ + 1; b < n; ++b) {
+      const group g(cur_.th(b));
+      if (const slot_mask m = g.match_full()) {
+        it = It(this, cur_.th(b), cur_.slots_of(b), lowest_slot(m), b);
         return;
       }
-      if (group(*c).match_empty_rest() || !c->overflow) break;
-      c = c->overflow;
-      it.s_ = ovf_slots(c);
-      m = group(*c).match_full();
+      if (g.match_empty_rest()) continue;
+      for (bucket_ref c = cur_.bucket(b).next(); c; c = c.next()) {
+        const group gc(c.tophash);
+        if (const slot_mask m = gc.match_full()) {
+          it = It(this, c.tophash, ovf_slots(c), lowest_slot(m), b);
+          return;
+        }
+        if (gc.match_empty_rest()) break;
+      }
     }
-    it = first_from<It>(it.pos_ + 1);
+    it = It();
+  }
+
+  // The bucket whose tophash bytes are at `th`, in the chain at `pos`.
+  bucket_ref bucket_at(std::size_t pos, std::uint8_t* th) const noexcept {
+    const bucket_ref head = chain_head(pos);
+    return head.tophash == th ? head : bucket_ref::of(reinterpret_cast<overflow_header*>(th));
   }
 
   template <class It>
   It make_iter(const location& loc) const noexcept {
-    return loc ? It(this, loc.c, loc.s, loc.i, loc.pos) : It();
+    return loc ? It(this, loc.c.tophash, loc.s, loc.i, loc.pos) : It();
   }
 
   // ---- memory -------------------------------------------------------------
@@ -1108,16 +1154,23 @@ class table {
     a.B = B;
     const std::size_t n = a.nbuckets();
     a.pool_size = B >= 4 ? std::size_t{1} << (B - 4) : 0;
-    const std::size_t slots_off = round_up(n * sizeof(bucket_ctrl), alignof(value_type));
+    // One block: tophash words, links, slots, preallocated overflow buckets.
+    const std::size_t links_off = round_up(n * bucket_slots, alignof(overflow_header*));
+    const std::size_t slots_off = round_up(links_off + n * sizeof(overflow_header*), alignof(value_type));
     const std::size_t pool_off = round_up(slots_off + n * bucket_slots * sizeof(value_type), align);
     a.mem = blocks::allocate(alloc_, pool_off + a.pool_size * ovf_bucket_bytes);
     auto* base = static_cast<unsigned char*>(a.mem.ptr);
-    a.ctrl = reinterpret_cast<bucket_ctrl*>(base);
+    a.tophash = base;
+    a.links = reinterpret_cast<overflow_header**>(base + links_off);
     a.slots = reinterpret_cast<value_type*>(base + slots_off);
     a.pool = base + pool_off;
-    if (init && !a.mem.zeroed)
-      for (std::size_t b = 0; b < n; ++b) a.ctrl[b].reset();
+    if (init && !a.mem.zeroed) reset_all_buckets(a);
     return a;
+  }
+
+  static void reset_all_buckets(bucket_array& a) noexcept {
+    std::memset(a.tophash, empty_rest, a.nbuckets() * bucket_slots);
+    std::fill_n(a.links, a.nbuckets(), nullptr);
   }
 
   // Returns an array's block. Mapped blocks go to the retire queue unless
@@ -1133,7 +1186,7 @@ class table {
     a.mem = block{};
   }
 
-  void free_overflow(bucket_array& a, bucket_ctrl* c) noexcept {
+  void free_overflow(bucket_array& a, overflow_header* c) noexcept {
     --a.overflow;
     if (a.owns_pool_bucket(c)) return;  // part of the array's block
     blocks::deallocate(alloc_, block{c, ovf_bucket_bytes, false, false});
@@ -1143,37 +1196,31 @@ class table {
   // Destroys every live entry and frees every separately allocated overflow
   // bucket of both arrays; leaves control blocks as they were.
   void destroy_entries_and_overflow() noexcept {
-    for_each_live_chain([&](bucket_ctrl* head, std::size_t pos) {
+    for_each_live_chain([&](bucket_ref head, std::size_t pos) {
       value_type* s = chain_head_slots(pos);
-      for (bucket_ctrl* c = head; c; c = c->overflow, s = c ? ovf_slots(c) : nullptr) {
+      for (bucket_ref c = head; c; c = c.next(), s = c ? ovf_slots(c) : nullptr) {
         if constexpr (!std::is_trivially_destructible_v<value_type>) {
-          for (slot_mask m = group(*c).match_full(); m; m &= m - 1) Policy::destroy(alloc_, s + lowest_slot(m));
+          for (slot_mask m = group(c.tophash).match_full(); m; m &= m - 1) Policy::destroy(alloc_, s + lowest_slot(m));
         }
       }
-      bucket_array& a = pos < (old_.ctrl ? old_.nbuckets() : 0) ? old_ : cur_;
-      for (bucket_ctrl* c = head->overflow; c;) {
-        bucket_ctrl* next = c->overflow;
-        free_overflow(a, c);
-        c = next;
-      }
-      head->overflow = nullptr;
+      free_chain_after(pos < end_of_old() ? old_ : cur_, head);
     });
   }
 
   // Destroys every entry and marks every slot of every live chain empty,
   // keeping chains, arrays and growth state as they are.
   void empty_in_place() noexcept {
-    for_each_live_chain([&](bucket_ctrl* head, std::size_t pos) {
+    for_each_live_chain([&](bucket_ref head, std::size_t pos) {
       value_type* s = chain_head_slots(pos);
-      for (bucket_ctrl* c = head; c; c = c->overflow, s = c ? ovf_slots(c) : nullptr) {
-        for (slot_mask m = group(*c).match_full(); m; m &= m - 1) Policy::destroy(alloc_, s + lowest_slot(m));
-        std::memset(c->tophash, empty_rest, sizeof c->tophash);
+      for (bucket_ref c = head; c; c = c.next(), s = c ? ovf_slots(c) : nullptr) {
+        for (slot_mask m = group(c.tophash).match_full(); m; m &= m - 1) Policy::destroy(alloc_, s + lowest_slot(m));
+        std::memset(c.tophash, empty_rest, bucket_slots);
       }
     });
   }
 
   value_type* chain_head_slots(std::size_t pos) const noexcept {
-    const std::size_t oldn = old_.ctrl ? old_.nbuckets() : 0;
+    const std::size_t oldn = old_.tophash ? old_.nbuckets() : 0;
     return pos < oldn ? old_.slots_of(pos) : cur_.slots_of(pos - oldn);
   }
 
@@ -1236,7 +1283,7 @@ class table {
   void insert_unique(std::uint64_t h, F&& construct) {
     location loc = free_slot(h & cur_.mask());
     construct(loc.s + loc.i);
-    loc.c->tophash[loc.i] = tophash_of(h);
+    loc.c.tophash[loc.i] = tophash_of(h);
     ++count_;
   }
 
@@ -1345,7 +1392,7 @@ class table_iterator {
   // iterator -> const_iterator
   template <bool C = Const, class = std::enable_if_t<C>>
   table_iterator(const table_iterator<Table, false>& o) noexcept
-      : t_(o.t_), c_(o.c_), s_(o.s_), pos_(o.pos_), i_(o.i_) {}
+      : t_(o.t_), th_(o.th_), s_(o.s_), pos_(o.pos_), i_(o.i_) {}
 
   reference operator*() const noexcept { return s_[i_]; }
   pointer operator->() const noexcept { return s_ + i_; }
@@ -1359,7 +1406,7 @@ class table_iterator {
     return r;
   }
   friend bool operator==(const table_iterator& a, const table_iterator& b) noexcept {
-    return a.c_ == b.c_ && a.i_ == b.i_;
+    return a.th_ == b.th_ && a.i_ == b.i_;
   }
 
  private:
@@ -1369,11 +1416,11 @@ class table_iterator {
   friend class table_iterator;
   friend struct table_access;
 
-  table_iterator(const Table* t, bucket_ctrl* c, value* s, unsigned i, std::size_t pos) noexcept
-      : t_(t), c_(c), s_(s), pos_(pos), i_(i) {}
+  table_iterator(const Table* t, std::uint8_t* th, value* s, unsigned i, std::size_t pos) noexcept
+      : t_(t), th_(th), s_(s), pos_(pos), i_(i) {}
 
   const Table* t_ = nullptr;
-  bucket_ctrl* c_ = nullptr;  // null for end()
+  std::uint8_t* th_ = nullptr;  // tophash bytes of the entry's bucket; null for end()
   value* s_ = nullptr;
   std::size_t pos_ = 0;
   unsigned i_ = 0;
@@ -1385,7 +1432,7 @@ struct table_access {
   static It unconst(const CIt& c) noexcept {
     It it;
     it.t_ = c.t_;
-    it.c_ = c.c_;
+    it.th_ = c.th_;
     it.s_ = c.s_;
     it.pos_ = c.pos_;
     it.i_ = c.i_;

@@ -17,8 +17,8 @@ struct table_checker {
     using P = std::string;
     const auto& cur = t.cur_;
     const auto& old = t.old_;
-    const bool growing = old.ctrl != nullptr;
-    if (!cur.ctrl && (t.count_ != 0 || growing)) return "entries or a growth without a bucket array";
+    const bool growing = old.tophash != nullptr;
+    if (!cur.tophash && (t.count_ != 0 || growing)) return "entries or a growth without a bucket array";
     if (!growing && (t.kind_ != grow_kind::none || t.nevacuate_ != 0)) return "growth state without an old array";
     if (growing && t.kind_ == grow_kind::none) return "old array without a growth kind";
     if (growing && t.kind_ == grow_kind::doubling && cur.B != old.B + 1) return "doubling growth with B != oldB + 1";
@@ -26,24 +26,24 @@ struct table_checker {
     if (growing && t.kind_ == grow_kind::shrinking && cur.B >= old.B) return "shrinking growth with B >= oldB";
     if (growing && t.kind_ == grow_kind::shrinking) {
       for (std::size_t b = t.nevacuate_; b < old.nbuckets(); ++b)
-        if (is_evacuated(old.ctrl[b])) return "shrink evacuated out of order at old bucket " + std::to_string(b);
+        if (is_evacuated(old.th(b))) return "shrink evacuated out of order at old bucket " + std::to_string(b);
     }
     if (cur.pool_used > cur.pool_size || old.pool_used > old.pool_size) return "overflow pool overused";
 
     std::size_t live = 0, cur_ovf = 0, old_ovf = 0, separate = 0;
     std::string err;
     auto check_chain = [&](const auto& arr, std::size_t b, bool is_old) -> bool {
-      const bucket_ctrl* head = &arr.ctrl[b];
+      const bucket_ref head = arr.bucket(b);
       const auto* s = arr.slots_of(b);
       bool rest_seen = false, pending_one = false;
-      for (const bucket_ctrl* c = head; c; c = c->overflow) {
+      for (bucket_ref c = head; c; c = c.next()) {
         if (c != head) {
           (is_old ? old_ovf : cur_ovf)++;
-          if (!arr.owns_pool_bucket(c)) ++separate;
-          s = Table::ovf_slots(const_cast<bucket_ctrl*>(c));
+          if (!arr.owns_pool_bucket(Table::header_of(c))) ++separate;
+          s = Table::ovf_slots(c);
         }
         for (unsigned i = 0; i < bucket_slots; ++i) {
-          const std::uint8_t top = c->tophash[i];
+          const std::uint8_t top = c.tophash[i];
           if (top > empty_one && top < min_tophash) {
             err = P("evacuation mark in a live chain at bucket ") + std::to_string(b);
             return false;
@@ -90,9 +90,9 @@ struct table_checker {
 
     if (growing) {
       for (std::size_t b = 0; b < old.nbuckets(); ++b) {
-        const bucket_ctrl& c = old.ctrl[b];
-        if (is_evacuated(c)) {
-          if (c.overflow) return "evacuated old bucket still has an overflow chain";
+        const bucket_ref c = old.bucket(b);
+        if (is_evacuated(c.tophash)) {
+          if (c.overflow()) return "evacuated old bucket still has an overflow chain";
           for (unsigned i = 0; i < bucket_slots; ++i)
             if (c.tophash[i] < evacuated_x || c.tophash[i] >= min_tophash)
               return "evacuated old bucket with an unmarked slot at " + std::to_string(b);
@@ -102,7 +102,7 @@ struct table_checker {
         if (!check_chain(old, b, true)) return err;
       }
     }
-    if (cur.ctrl) {
+    if (cur.tophash) {
       for (std::size_t b = 0; b < cur.nbuckets(); ++b) {
         if (!t.current_bucket_live(b)) continue;
         if (!check_chain(cur, b, false)) return err;
