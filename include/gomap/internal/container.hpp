@@ -160,8 +160,9 @@ class container {
 
   // Destroys every entry and frees the bucket arrays: afterwards the
   // container holds no memory until its next insert (bucket_count() == 0).
-  // O(buckets). Invalidates everything.
-  void clear_and_release() noexcept { t_.clear_and_release(); }
+  // O(buckets). Invalidates everything. Throws std::logic_error (and does
+  // nothing) when called from inside range() on the same container.
+  void clear_and_release() { t_.clear_and_release(); }
 
   // Inserts if the key is absent. Amortised O(1): at most two old buckets
   // are evacuated when a growth is in progress. Strong guarantee.
