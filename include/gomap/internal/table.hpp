@@ -758,6 +758,11 @@ class table {
       moved += evacuate(nevacuate_);
   }
 
+  static void prefetch_for_write(const value_type* s) noexcept {
+    for (std::size_t off = 0; off < bucket_slots * sizeof(value_type); off += 64)
+      __builtin_prefetch(reinterpret_cast<const char*>(s) + off, 1);
+  }
+
   // Where evacuation appends into a destination chain of cur_.
   struct cursor {
     bucket_ref c;
@@ -814,6 +819,10 @@ class table {
         if (split) y = fresh_destination(ob + newbit);
       }
       const cursor x0 = x, y0 = y;
+      // The destinations are known before the old chain is read: start
+      // their slot lines on the way while the old slots load.
+      prefetch_for_write(x.s);
+      if (split) prefetch_for_write(y.s);
       try {
         value_type* s = old_.slots_of(ob);
         for (bucket_ref c = head; c; c = c.next(), s = c ? ovf_slots(c) : nullptr) {
