@@ -257,6 +257,8 @@ def document(path, out_path, command):
       f"{run.get('kernel')}; a shared, noisy 2-core VM: read ratios, not absolute times. Load average "
       f"(1/5/15 min) at the start: {run.get('load_average', '?')}, at the end: "
       f"{meta.get('end', {}).get('load_average', '?')} (above 2, other jobs were competing for the cores)")
+    o(f"- **gomap revision**: `{run.get('source', 'unknown')}` (the commit compiled; other engineers' "
+      "uncommitted work in `include/` is flagged)")
     o(f"- **Compiler**: {run.get('compiler')}, flags `{run.get('flags')}` (CMake Release), **no `-march`** "
       "(the compiler's default x86-64 baseline), identical for every C++ map")
     o(f"- **Go**: {run.get('go_version', 'not run')}, built by `go build -trimpath` with CGO_ENABLED=0, "

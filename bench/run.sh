@@ -18,13 +18,17 @@ build=build/bench
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DGOMAP_BUILD_BENCH=ON -DGOMAP_BUILD_TESTS=OFF -DGOMAP_BUILD_EXAMPLES=OFF >/dev/null
 cmake --build "$build" -j "$jobs"
+# What was just compiled: HEAD, and whether include/ differed from it (other
+# engineers' work in progress is compiled too). Recorded in the results.
+source="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+git diff --quiet HEAD -- include 2>/dev/null || source="$source+uncommitted-changes-in-include"
 bin="$build/bench/gomap_bench"
 go_bin="$build/bench/gomap-go-bench"
 
 case "$mode" in
   smoke)
     start=$(date +%s)
-    timeout 600 "$bin" --smoke --out "$build/smoke.jsonl" > "$build/smoke-tables.txt"
+    timeout 600 "$bin" --smoke --source "$source" --out "$build/smoke.jsonl" > "$build/smoke-tables.txt"
     timeout 300 "$go_bin" -smoke -out "$build/smoke-go.jsonl"
     python3 bench/report.py "$build/smoke.jsonl" --check --go-standalone "$build/smoke-go.jsonl"
     echo "bench-smoke: passed in $(( $(date +%s) - start )) s (tables: $build/smoke-tables.txt)"
@@ -32,7 +36,7 @@ case "$mode" in
   full)
     # Written to the build tree first: an interrupted run leaves the
     # committed results alone.
-    "$bin" --out "$build/results.jsonl" | tee "$build/tables.txt"
+    "$bin" --source "$source" --out "$build/results.jsonl" | tee "$build/tables.txt"
     mkdir -p bench/results
     cp "$build/results.jsonl" bench/results/latest.jsonl
     python3 bench/report.py bench/results/latest.jsonl --out docs/benchmarks.md --command "make bench"

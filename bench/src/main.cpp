@@ -215,6 +215,7 @@ std::string json_number(double v) {
 struct options {
   std::string out = "results.jsonl";
   std::string go = GOMAP_BENCH_GO_BINARY;
+  std::string source = "unknown";  // the gomap revision compiled (run.sh passes it)
   bool smoke = false;
   unsigned reps = 5;
   std::vector<std::size_t> sizes{1'000, 1'000'000, 10'000'000};
@@ -246,6 +247,7 @@ options parse(int argc, char** argv) {
     auto count = [&] { return static_cast<std::size_t>(std::stod(value())); };
     if (a == "--out") o.out = value();
     else if (a == "--go") o.go = value();
+    else if (a == "--source") o.source = value();
     else if (a == "--reps") o.reps = static_cast<unsigned>(count());
     else if (a == "--sizes") o.sizes = parse_sizes(value());
     else if (a == "--memory-sizes") o.memory_sizes = parse_sizes(value());
@@ -553,7 +555,7 @@ class driver {
     for (std::size_t n : o_.sizes) sizes += (sizes.empty() ? "" : ",") + std::to_string(n);
     out_ << "{\"meta\":\"run\",\"date\":" << json_string(date) << ",\"nproc\":" << ::sysconf(_SC_NPROCESSORS_ONLN)
          << ",\"cpu\":" << json_string(cpu) << ",\"load_average\":" << json_string(load_average()) << ",\"kernel\":" << json_string(std::string(u.sysname) + " " + u.release)
-         << ",\"compiler\":" << json_string(GOMAP_BENCH_COMPILER) << ",\"flags\":" << json_string(GOMAP_BENCH_FLAGS)
+         << ",\"source\":" << json_string(o_.source) << ",\"compiler\":" << json_string(GOMAP_BENCH_COMPILER) << ",\"flags\":" << json_string(GOMAP_BENCH_FLAGS)
          << ",\"smoke\":" << (o_.smoke ? "true" : "false") << ",\"reps\":" << o_.reps << ",\"sizes\":[" << sizes
          << "],\"min_time_ms\":" << json_number(o_.min_time_ns / 1e6) << ",\"calibrate_below\":" << o_.calibrate_below
          << ",\"churn_live\":" << o_.churn_live << ",\"churn_ops\":" << o_.churn_ops << ",\"string_n\":" << o_.string_n
