@@ -1268,22 +1268,34 @@ class table {
     }
   }
 
+  // Move with unequal allocators: element by element, as std requires. The
+  // source is left empty (its elements are moved-from, no longer where their
+  // keys hash), as std::unordered_map leaves it. Should the hasher or the
+  // allocator throw midway, both tables are left valid and empty.
   void move_elements_from(table& o) {
     seed_ = random_u64();
     rng_ = seed_ | 1;
-    if (o.count_ == 0) return;
-    cur_ = make_array(b_for_hint(o.count_), /*init=*/true);
-    try {
-      // Elementwise, as std requires for unequal allocators; the source keeps
-      // its (moved-from or copied) elements until it is destroyed.
-      for (auto it = o.begin(); it != o.end(); ++it) {
-        value_type* src = &*it;
-        insert_unique(hash_of(Policy::key(*src)), [&](value_type* p) { Policy::transfer(alloc_, p, src); });
+    if (o.count_ != 0) {
+      cur_ = make_array(b_for_hint(o.count_), /*init=*/true);
+      try {
+        o.for_each_live_chain([&](bucket_ref head, std::size_t pos) {
+          value_type* s = o.chain_head_slots(pos);
+          for (bucket_ref c = head; c; c = c.next(), s = c ? ovf_slots(c) : nullptr) {
+            for (slot_mask m = group(c.tophash).match_full(); m; m &= m - 1) {
+              value_type* src = s + lowest_slot(m);
+              insert_unique(hash_of(Policy::key(*src)), [&](value_type* p) { Policy::transfer(alloc_, p, src); });
+            }
+          }
+        });
+      } catch (...) {
+        destroy_all();
+        o.destroy_all_keep_settings();
+        o.refresh_fast_insert_limit();
+        throw;
       }
-    } catch (...) {
-      destroy_all();
-      throw;
     }
+    o.destroy_all_keep_settings();
+    o.refresh_fast_insert_limit();
   }
 
   // Inserts a value whose key is known to be absent, into an array sized for
