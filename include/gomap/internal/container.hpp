@@ -384,8 +384,10 @@ class container {
   key_equal key_eq() const { return t_.key_eq(); }
   allocator_type get_allocator() const { return t_.get_allocator(); }
 
-  // A snapshot of the table (DESIGN.md's map_stats). O(buckets): it counts
-  // tombstones by walking every chain; every other field is a counter.
+  // A snapshot of the table (DESIGN.md's map_stats). O(1): every field is a
+  // counter kept exact by the engine (the table checker verifies them), so it
+  // may be sampled as often as wanted. gomap::detailed_stats() walks the
+  // chains for histograms and entropy.
   map_stats stats() const noexcept { return t_.stats(); }
 
   // The observer growth events go to (see observe/events.hpp).

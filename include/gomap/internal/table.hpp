@@ -59,6 +59,7 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -372,6 +373,7 @@ class table {
       // A range() is walking these chains: empty them in place, free nothing.
       empty_in_place();
       count_ = 0;
+      tombstones_ = 0;
       seed_ = random_u64();
       refresh_fast_insert_limit();
       return;
@@ -385,6 +387,7 @@ class table {
       cur_.overflow = 0;
     }
     count_ = 0;
+    tombstones_ = 0;
     nevacuate_ = 0;
     noverflow_ = 0;
     kind_ = grow_kind::none;
@@ -428,10 +431,7 @@ class table {
     s.same_size_growths = same_size_growths_;
     s.shrinks = shrinks_;
     s.bytes_allocated = cur_.mem.bytes + old_.mem.bytes + ovf_allocated_ * ovf_bucket_bytes + retired_.bytes_held();
-    for_each_live_chain([&](bucket_ref c, std::size_t) {
-      for (; c; c = c.next())
-        for (unsigned i = 0; i < bucket_slots; ++i) s.tombstones += c.tophash[i] == empty_one;
-    });
+    s.tombstones = tombstones_;
     return s;
   }
 
@@ -545,6 +545,7 @@ class table {
       free = location{o, ovf_slots(o), 0, b};
     }
     construct(free.s + free.i);  // may throw: the slot stays empty
+    tombstones_ -= free.c.tophash[free.i] == empty_one;
     free.c.tophash[free.i] = top;
     ++count_;
     return {iterator(this, free.c.tophash, free.s, free.i, b), true};
@@ -610,6 +611,7 @@ class table {
     }
     if (!loc) loc = free_slot(cur_, h & cur_.mask(), end_of_old() + (h & cur_.mask()));
     construct(loc.s + loc.i);  // may throw: the slot stays empty
+    tombstones_ -= loc.c.tophash[loc.i] == empty_one;
     loc.c.tophash[loc.i] = tophash_of(h);
     ++count_;
     return loc;
@@ -758,6 +760,11 @@ class table {
       moved += evacuate(nevacuate_);
   }
 
+  static std::size_t tombstones_in(const std::uint8_t* tophash) noexcept {
+    const group g(tophash);
+    return static_cast<std::size_t>(std::popcount(g.match_empty() & ~g.match_empty_rest()));
+  }
+
   static void prefetch_for_write(const value_type* s) noexcept {
     for (std::size_t off = 0; off < bucket_slots * sizeof(value_type); off += 64)
       __builtin_prefetch(reinterpret_cast<const char*>(s) + off, 1);
@@ -806,6 +813,7 @@ class table {
       // the destinations this bucket is the first source of are initialised.
       if (kind_ != grow_kind::shrinking || ob < cur_.nbuckets()) cur_.bucket(ob).reset();
       if (kind_ == grow_kind::doubling) cur_.bucket(ob + old_.nbuckets()).reset();
+      tombstones_ -= tombstones_in(head.tophash);
       std::memset(head.tophash, evacuated_empty, bucket_slots);
     } else if (!is_evacuated(head.tophash)) {
       const std::size_t newbit = old_.nbuckets();
@@ -858,6 +866,7 @@ class table {
         if (c.tophash[i] == evacuated_x || c.tophash[i] == evacuated_y) {
           Policy::destroy(alloc_, s + i);
         } else {
+          tombstones_ -= c.tophash[i] == empty_one;
           c.tophash[i] = evacuated_empty;
         }
       }
@@ -1003,6 +1012,7 @@ class table {
     unsigned i = loc.i;
     Policy::destroy(alloc_, loc.s + i);
     c.tophash[i] = empty_one;
+    ++tombstones_;
     const bool last_in_chain = i == bucket_slots - 1
                                    ? (!c.overflow() || c.overflow()->tophash[0] == empty_rest)
                                    : c.tophash[i + 1] == empty_rest;
@@ -1010,6 +1020,7 @@ class table {
       const bucket_ref head = chain_head(loc.pos);
       for (;;) {
         c.tophash[i] = empty_rest;
+        --tombstones_;
         if (i == 0) {
           if (c == head) break;
           bucket_ref prev = head;
@@ -1246,6 +1257,7 @@ class table {
     old_ = bucket_array{};
     cur_ = bucket_array{};
     count_ = 0;
+    tombstones_ = 0;
     fast_insert_limit_ = 0;
     shrink_below_ = 0;
     kind_ = grow_kind::none;
@@ -1313,6 +1325,7 @@ class table {
     cur_ = o.cur_;
     old_ = o.old_;
     count_ = o.count_;
+    tombstones_ = o.tombstones_;
     fast_insert_limit_ = o.fast_insert_limit_;
     nevacuate_ = o.nevacuate_;
     noverflow_ = o.noverflow_;
@@ -1331,6 +1344,7 @@ class table {
     o.cur_ = bucket_array{};
     o.old_ = bucket_array{};
     o.count_ = 0;
+    o.tombstones_ = 0;
     o.fast_insert_limit_ = 0;
     o.nevacuate_ = 0;
     o.noverflow_ = 0;
@@ -1349,6 +1363,7 @@ class table {
     swap(cur_, o.cur_);
     swap(old_, o.old_);
     swap(count_, o.count_);
+    swap(tombstones_, o.tombstones_);
     swap(fast_insert_limit_, o.fast_insert_limit_);
     swap(nevacuate_, o.nevacuate_);
     swap(noverflow_, o.noverflow_);
@@ -1375,6 +1390,7 @@ class table {
   bucket_array cur_;  // Go's buckets
   bucket_array old_;  // Go's oldbuckets: non-null ctrl while growing
   std::size_t count_ = 0;
+  std::size_t tombstones_ = 0;         // slots marked empty_one, both arrays (exact)
   std::size_t fast_insert_limit_ = 0;  // see refresh_fast_insert_limit()
   std::size_t nevacuate_ = 0;      // old buckets below this are evacuated
   std::size_t noverflow_ = 0;      // Go's approximate overflow count of cur_

@@ -30,7 +30,7 @@ struct table_checker {
     }
     if (cur.pool_used > cur.pool_size || old.pool_used > old.pool_size) return "overflow pool overused";
 
-    std::size_t live = 0, cur_ovf = 0, old_ovf = 0, separate = 0;
+    std::size_t live = 0, cur_ovf = 0, old_ovf = 0, separate = 0, tombs = 0;
     std::string err;
     auto check_chain = [&](const auto& arr, std::size_t b, bool is_old) -> bool {
       const bucket_ref head = arr.bucket(b);
@@ -57,6 +57,7 @@ struct table_checker {
             continue;
           }
           if (top == empty_one) {
+            ++tombs;
             if (rest_seen) {
               err = P("empty_one after empty_rest at bucket ") + std::to_string(b);
               return false;
@@ -108,6 +109,7 @@ struct table_checker {
         if (!check_chain(cur, b, false)) return err;
       }
     }
+    if (tombs != t.tombstones_) return "tombstone counter " + std::to_string(t.tombstones_) + " but " + std::to_string(tombs) + " empty_one slots";
     if (live != t.count_) return "count " + std::to_string(t.count_) + " but " + std::to_string(live) + " live slots";
     if (cur_ovf != cur.overflow) return "current overflow count " + std::to_string(cur.overflow) + " but " + std::to_string(cur_ovf) + " chained";
     if (old_ovf != old.overflow) return "old overflow count " + std::to_string(old.overflow) + " but " + std::to_string(old_ovf) + " chained";
