@@ -6,12 +6,15 @@
 #   make bench  the full benchmarks (long); regenerates docs/benchmarks.md
 JOBS ?= $(shell nproc)
 
-.PHONY: demo test deps test-release test-asan test-tsan-observe bench bench-smoke clean
+.PHONY: demo demo-deps test deps test-release test-asan test-tsan-observe bench bench-smoke clean
 
 deps:
 	@scripts/install-deps.sh build observe
 
-demo: deps
+demo-deps:
+	@scripts/install-deps.sh build
+
+demo: demo-deps
 	cmake --preset release >/dev/null
 	cmake --build --preset release --target gomap_demo -j $(JOBS)
 	./build/release/examples/gomap_demo

@@ -737,7 +737,7 @@ class table {
       GOMAP_INTERNAL_PROBE6(grow_end, this, old_.B, cur_.B, count_, e.duration_ns, e.operations);
       observer_.on_growth_event(e);
     } else {
-      GOMAP_INTERNAL_PROBE6(grow_end, this, old_.B, cur_.B, count_, 0, 0);
+      GOMAP_INTERNAL_PROBE6(grow_end, this, old_.B, cur_.B, count_, std::uint64_t{0}, std::uint64_t{0});
     }
   }
 
