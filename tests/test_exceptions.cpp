@@ -45,19 +45,26 @@ fault hash_fault, eq_fault, alloc_fault, copy_fault;
 
 // ---- faulty policies and types -----------------------------------------------
 
-// Ignores the map seed so that sweeps are reproducible. `group` keys share
-// one hash, to build chains (and call the equality) on purpose.
-template <int group = 1>
+// Hashers ignore the map seed so that sweeps are reproducible. Keys
+// k / hash_group share one hash, to build chains (and make the equality run)
+// on purpose; a runtime setting, so that each map type is compiled once.
+int hash_group = 1;
+class group_scope {  // sets hash_group for one test
+ public:
+  explicit group_scope(int g) { hash_group = g; }
+  ~group_scope() { hash_group = 1; }
+  group_scope(const group_scope&) = delete;
+  group_scope& operator=(const group_scope&) = delete;
+};
 struct throwing_hash {
   std::uint64_t operator()(const counted& k, std::uint64_t) const {
     hash_fault.hit();
-    return gomap::hash<int>{}(k.v / group, 0x5eed);
+    return gomap::hash<int>{}(k.v / hash_group, 0x5eed);
   }
 };
-template <int group = 1>
 struct fixed_hash {
   std::uint64_t operator()(const counted& k, std::uint64_t) const noexcept {
-    return gomap::hash<int>{}(k.v / group, 0x5eed);
+    return gomap::hash<int>{}(k.v / hash_group, 0x5eed);
   }
 };
 struct throwing_eq {
@@ -212,40 +219,44 @@ void big_then_erased(Map& m, std::set<int>& model) {
 TEST(ExceptionSafety, throwing_hasher_with_nothrow_move_during_evacuation) {
   // counted moves without throwing: evacuation moves entries, so undoing a
   // half-evacuated bucket must move them back.
-  using Map = gomap::map<counted, counted, throwing_hash<>>;
+  using Map = gomap::map<counted, counted, throwing_hash>;
   report("hasher, nothrow-move value", sweep<Map>(hash_fault, 300));
 }
 
 TEST(ExceptionSafety, throwing_hasher_with_copied_values_during_evacuation) {
-  using Map = gomap::map<counted, fragile, throwing_hash<>>;
+  using Map = gomap::map<counted, fragile, throwing_hash>;
   report("hasher, copy-transferred value", sweep<Map>(hash_fault, 300));
 }
 
 TEST(ExceptionSafety, throwing_hasher_in_chained_buckets) {
-  using Map = gomap::map<counted, counted, throwing_hash<5>>;  // five keys per hash: overflow chains
+  using Map = gomap::map<counted, counted, throwing_hash>;
+  group_scope five(5);  // five keys per hash: overflow chains
   report("hasher, chained buckets", sweep<Map>(hash_fault, 300));
 }
 
 // ---- equality -------------------------------------------------------------------
 
 TEST(ExceptionSafety, throwing_equality) {
-  using Map = gomap::map<counted, counted, fixed_hash<4>, throwing_eq>;  // four keys per hash: compares happen
+  using Map = gomap::map<counted, counted, fixed_hash, throwing_eq>;
+  group_scope four(4);  // four keys per hash: compares happen
   report("equality", sweep<Map>(eq_fault, 300));
 }
 
 // ---- allocator ------------------------------------------------------------------
 
 TEST(ExceptionSafety, throwing_allocator_for_arrays_and_overflow_buckets) {
-  using Map = gomap::map<counted, counted, fixed_hash<3>, std::equal_to<counted>,
+  using Map = gomap::map<counted, counted, fixed_hash, std::equal_to<counted>,
                          throwing_alloc<std::pair<const counted, counted>>>;
+  group_scope three(3);
   report("allocator", sweep<Map>(alloc_fault, 600));
 }
 
 TEST(ExceptionSafety, throwing_allocator_during_a_shrinking_growth) {
   // Ten keys per hash: every chain needs an overflow bucket, so the shrink's
   // evacuation allocates as it goes.
-  using Map = gomap::map<counted, counted, fixed_hash<10>, std::equal_to<counted>,
+  using Map = gomap::map<counted, counted, fixed_hash, std::equal_to<counted>,
                          throwing_alloc<std::pair<const counted, counted>>>;
+  group_scope ten(10);
   {
     gotest::counted_scope scope;
     Map probe;
@@ -261,31 +272,34 @@ TEST(ExceptionSafety, throwing_allocator_during_a_shrinking_growth) {
 // ---- copy constructor -----------------------------------------------------------
 
 TEST(ExceptionSafety, throwing_copy_with_potentially_throwing_move) {
-  using Map = gomap::map<counted, fragile, fixed_hash<>>;
+  using Map = gomap::map<counted, fragile, fixed_hash>;
   static_assert(!gomap::internal::map_policy<counted, fragile>::transfer_moves,
                 "evacuation must copy a value whose move may throw");
   report("value copy", sweep<Map>(copy_fault, 300));
 }
 
 TEST(ExceptionSafety, throwing_copy_in_chained_buckets) {
-  using Map = gomap::map<counted, fragile, fixed_hash<3>>;
+  using Map = gomap::map<counted, fragile, fixed_hash>;
+  group_scope three(3);
   report("value copy, chains", sweep<Map>(copy_fault, 300));
 }
 
 TEST(ExceptionSafety, throwing_copy_during_a_shrinking_growth) {
-  using Map = gomap::map<counted, fragile, fixed_hash<10>>;
+  using Map = gomap::map<counted, fragile, fixed_hash>;
+  group_scope ten(10);
   report("value copy, shrinking", sweep<Map>(copy_fault, 100, big_then_erased<Map>));
 }
 
 TEST(ExceptionSafety, throwing_hasher_during_a_shrinking_growth) {
-  using Map = gomap::map<counted, counted, throwing_hash<10>>;
+  using Map = gomap::map<counted, counted, throwing_hash>;
+  group_scope ten(10);
   report("hasher, shrinking", sweep<Map>(hash_fault, 100, big_then_erased<Map>));
 }
 
 // ---- whole-map copies -------------------------------------------------------------
 
 TEST(ExceptionSafety, throwing_copy_constructor_of_the_map_leaks_nothing) {
-  using Map = gomap::map<counted, fragile, fixed_hash<>>;
+  using Map = gomap::map<counted, fragile, fixed_hash>;
   gotest::counted_scope scope;
   Map src;
   std::set<int> model;
@@ -308,7 +322,7 @@ TEST(ExceptionSafety, throwing_copy_constructor_of_the_map_leaks_nothing) {
 }
 
 TEST(ExceptionSafety, throwing_copy_assignment_leaves_the_target_unchanged) {
-  using Map = gomap::map<counted, fragile, fixed_hash<>>;
+  using Map = gomap::map<counted, fragile, fixed_hash>;
   gotest::counted_scope scope;
   Map src, dst;
   std::set<int> src_model, dst_model;
@@ -327,7 +341,7 @@ TEST(ExceptionSafety, throwing_copy_assignment_leaves_the_target_unchanged) {
 // ---- length_error -----------------------------------------------------------------
 
 TEST(ExceptionSafety, reserve_or_hint_beyond_max_size_throws_length_error_and_changes_nothing) {
-  using Map = gomap::map<counted, counted, fixed_hash<>>;
+  using Map = gomap::map<counted, counted, fixed_hash>;
   gotest::counted_scope scope;
   Map m;
   std::set<int> model;
