@@ -24,6 +24,8 @@ namespace {
 
 using map_t = gomap::map<std::uint64_t, std::uint64_t>;
 
+#if !defined(__SANITIZE_THREAD__)
+
 // Upper bound on each racing loop: the check fires within microseconds, this
 // only keeps a broken check from hanging the suite (the death test then fails
 // with "failed to die").
@@ -41,8 +43,6 @@ void write_present(map_t& m, const std::atomic<bool>& go) {
   }
   for (std::uint64_t i = 0; i < race_bound; ++i) m.try_emplace(i & 1023, 0);
 }
-
-#if !defined(__SANITIZE_THREAD__)
 
 void two_writers() {
   map_t m = present_keys();
