@@ -29,7 +29,7 @@ using small_map = gomap::map<std::uint8_t, std::uint8_t>;
 // maps one after the other, and going to the kernel for each array (the
 // default allocator maps arrays of 1 MiB and more) costs ~100x more than
 // building the map.
-alignas(64) unsigned char scratch_buffer[std::size_t{2} << 20];
+alignas(64) unsigned char scratch_buffer[std::size_t{8} << 20];
 template <class T>
 struct scratch_alloc {
   using value_type = T;
