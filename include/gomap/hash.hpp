@@ -12,6 +12,7 @@
 // i << 32 still spread over all buckets and all tophash values.
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -39,8 +40,13 @@ inline std::uint64_t mix(std::uint64_t a, std::uint64_t b) noexcept {
 
 inline constexpr std::uint64_t mix_constant = 0x9e3779b97f4a7c15ull;  // 2^64 / golden ratio, odd
 
+// The fold's high half reaches the low (bucket) bits too: on its own, the
+// multiply-fold left keys that differ only in their high half (i << 32) in
+// ~49% of the buckets, 2.5x a uniform hash's overflow (found by
+// tests/test_hash.cpp); the top byte (tophash) is the fold's, unchanged.
 inline std::uint64_t mix_seeded(std::uint64_t h, std::uint64_t seed) noexcept {
-  return mix(h ^ seed, mix_constant);
+  const std::uint64_t r = mix(h ^ seed, mix_constant);
+  return r ^ (r >> 32);
 }
 
 template <class T>

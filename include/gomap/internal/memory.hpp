@@ -8,7 +8,7 @@
 //
 // So, with the default allocator (std::allocator), arrays of at least
 // `mapped_threshold` bytes are mapped directly and retired into a queue that
-// the map unmaps `release_step_bytes` at a time on later writes: ~2 us per
+// the map unmaps `release_step_bytes` at a time on later writes: ~4 us per
 // operation. Fresh mappings are zero-filled by the kernel, which
 // the table uses to skip initialising control blocks (zero is empty_rest).
 // With any other allocator, arrays go through it and are returned in one
@@ -31,11 +31,13 @@
 namespace gomap::internal {
 
 inline constexpr std::size_t mapped_threshold = std::size_t{1} << 20;    // 1 MiB
-// 32 KiB per write: ~2 us of munmap here (~60 us per MiB). A larger piece
-// puts every write that pays one in the p99.99 band of a 10^7-insert run
-// (256 KiB: ~15 us, and a 256 MiB array takes ~1000 of them); a retired
-// array is still gone long before the next growth needs the memory.
-inline constexpr std::size_t release_step_bytes = std::size_t{32} << 10;
+// 64 KiB per write: ~4 us of munmap here (~60 us per MiB). Larger pieces put
+// every write that pays one in the p99.99 band of a 10^7-insert run (256 KiB:
+// ~15 us, and a 256 MiB array takes ~1000 of them); smaller ones hold the
+// memory longer (a 40 MiB array emptied and shrunk takes ~610 writes to go
+// back at 64 KiB, ~1220 at 32 KiB). Either way a retired array is gone long
+// before the next growth.
+inline constexpr std::size_t release_step_bytes = std::size_t{64} << 10;
 inline constexpr std::size_t page_bytes = 4096;
 inline constexpr std::size_t hugepage_threshold = std::size_t{4} << 20;  // 4 MiB
 
@@ -100,8 +102,8 @@ class block_source {
 
 // Mapped blocks waiting to be unmapped, a bounded piece per write. Two entries
 // suffice in practice: a growth retires one block, and the next growth only
-// ends after far more inserts than the block has 32 KiB pieces (a 2^B-bucket
-// array has ~2^B * 144 / 32768 pieces; the next doubling needs 6.5 * 2^B
+// ends after far more inserts than the block has 64 KiB pieces (a 2^B-bucket
+// array has ~2^B * 144 / 65536 pieces; the next doubling needs 6.5 * 2^B
 // inserts). Should a
 // third arrive first, the oldest is unmapped whole (never in a correct
 // steady state, only after pathological explicit rehash sequences).
