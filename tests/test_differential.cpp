@@ -5,17 +5,18 @@
 // operations, so that every key type gets 10^6 operations and ctest -j2 runs
 // them side by side:
 //   u64        uint64_t -> uint64_t
-//   u64_crowd  uint64_t -> uint64_t with a hasher that gives groups of 16 keys
-//              one identical hash: long chains, overflow buckets, same-size
+//   u64_crowd  uint64_t -> uint64_t with a hasher that gives groups of 32 keys
+//              one identical hash, and inserts from a window sliding over the
+//              universe: long chains, overflow buckets left behind, same-size
 //              growths, tophash matches that the equality must reject
 //   string     std::string -> std::string, short (SSO) and long keys
 //   counted    counted -> counted (every construction/destruction checked)
 // The live size swings between ~0 and ~2,200 of a 4,096-key universe in
 // phases, so doubling and shrinking growths, tombstones and their collapse
 // all happen many times; the crowded configuration makes same-size growths
-// happen too. Hashers ignore the per-map seed so that a
-// run is reproducible bit for bit: a failure prints its seed and op index;
-// rerun with GOMAP_DIFF_SEED=<seed> (and GOMAP_DIFF_OPS=<ops>) to replay it.
+// happen too. Hashers ignore the per-map seed so that a run is reproducible
+// bit for bit: a failure prints its seed and op index; rerun with
+// GOMAP_DIFF_SEED=<seed> (and GOMAP_DIFF_OPS=<ops>) to replay it.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
