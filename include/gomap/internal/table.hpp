@@ -2,13 +2,17 @@
 // 1.19-1.23), in C++.
 //
 // LAYOUT
-//   A table is 2^B buckets of 8 slots. Bucket b's control block (8 tophash
-//   bytes + overflow link, 16 bytes) is ctrl[b] in a dense array; its slots are
-//   slots[8b .. 8b+7], each a value_type (std::pair<const K, V> for a map).
-//   When 8 slots are not enough, overflow buckets are chained through the
-//   link; an overflow bucket is its control block followed by its own 8 slots.
-//   With B >= 4 the array carries 2^(B-4) preallocated overflow buckets, handed
-//   out before any separate allocation (Go's nextOverflow).
+//   A table is 2^B buckets of 8 slots, in one block: the buckets' tophash
+//   bytes (8 per bucket, dense), their overflow links (one pointer each), the
+//   slots (slots[8b .. 8b+7] for bucket b, each a value_type:
+//   std::pair<const K, V> for a map), then 2^(B-4) preallocated overflow
+//   buckets when B >= 4 (Go's nextOverflow). An overflow bucket is a 16-byte
+//   header (tophash bytes, next link) and its 8 slots. A probe reads 8 bytes
+//   of tophash per bucket and follows a link only when the bucket holds no
+//   empty_rest slot: at B = 21 (10^7 entries) the probed bytes are 16 MiB, as
+//   absl's control bytes, where 16-byte control blocks would be 32 MiB
+//   against this VM's 32 MiB L3 (find_miss at 1e7: 1.96x absl before, see
+//   docs/benchmarks.md for after).
 //
 // HASH AND TOPHASH
 //   hash = the hasher mixed with the map's seed. Bucket = low B bits; tophash =
@@ -26,8 +30,10 @@
 // GROWTH (the state machine)
 //   not growing --insert of a NEW key, count+1 over load--> doubling (B+1)
 //   not growing --insert of a NEW key, too many overflow buckets--> same-size (B)
+//   not growing --insert of a NEW key, load below 1.625--> shrinking (smaller B)
 //   growing --every insert of a new key: evacuate the key's old bucket, then
-//             old bucket `nevacuate`--> ... --last old bucket evacuated--> not growing
+//             old bucket `nevacuate` (shrinking: old buckets in order, bounded;
+//             see growth_work)--> ... --last old bucket evacuated--> not growing
 //   Starting a growth only allocates the new array (not zeroed: a new bucket is
 //   initialised when evacuation first writes it) and keeps the old one; B
 //   reports the new size at once. Old bucket i of a doubling splits into new
@@ -38,8 +44,9 @@
 //
 // WHAT ONE OPERATION COSTS
 //   An insert of a new key evacuates at most two old buckets (their chains) and
-//   skips at most 1024 already-evacuated ones: O(1) amortised, with no step
-//   proportional to the table. Erase relocates nothing (a C++ guarantee Go does
+//   skips at most 1024 already-evacuated ones (a shrink: at most 32 entries or
+//   1024 buckets): O(1) amortised, with no step proportional to the table.
+//   While a range() runs, evacuation waits (range.hpp). Erase relocates nothing (a C++ guarantee Go does
 //   not give), so all evacuation work rides on inserts. Inserting a key that is
 //   already present changes nothing, so it invalidates nothing.
 //
