@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <numeric>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -20,6 +21,17 @@ using gotest::placed;
 using u64 = std::uint64_t;
 using placed_map = gomap::map<u64, u64, gotest::placed_hash>;
 
+// A histogram h (h[k] things of size k): how many things, and their total size.
+template <class H>
+std::pair<std::size_t, std::size_t> histogram_sums(const H& h) {
+  std::size_t count = 0, total = 0;
+  for (std::size_t k = 0; k < h.size(); ++k) {
+    count += h[k];
+    total += k * h[k];
+  }
+  return {count, total};
+}
+
 // Figures any scan must agree on, whatever the table looks like.
 template <class M>
 void expect_consistent(const M& m, const gomap::detailed_map_stats& d) {
@@ -28,25 +40,13 @@ void expect_consistent(const M& m, const gomap::detailed_map_stats& d) {
   EXPECT_EQ(d.tombstones, s.tombstones);
   EXPECT_EQ(d.overflow_buckets, s.overflow_buckets);
   EXPECT_EQ(d.summary.size, s.size);
-  std::size_t chains = 0, buckets = 0;
-  for (std::size_t k = 0; k < d.chain_length.size(); ++k) {
-    chains += d.chain_length[k];
-    buckets += k * d.chain_length[k];
-  }
+  const auto [chains, buckets] = histogram_sums(d.chain_length);
   EXPECT_EQ(chains, d.chains);
   EXPECT_EQ(buckets, d.buckets);
-  std::size_t occupied = 0, live = 0;
-  for (std::size_t k = 0; k < d.bucket_occupancy.size(); ++k) {
-    occupied += d.bucket_occupancy[k];
-    live += k * d.bucket_occupancy[k];
-  }
+  const auto [occupied, live] = histogram_sums(d.bucket_occupancy);
   EXPECT_EQ(occupied, d.buckets);
   EXPECT_EQ(live, d.entries);
-  std::size_t keyed_buckets = 0, keys = 0;
-  for (std::size_t k = 0; k < d.keys_per_bucket.size(); ++k) {
-    keyed_buckets += d.keys_per_bucket[k];
-    keys += k * d.keys_per_bucket[k];
-  }
+  const auto [keyed_buckets, keys] = histogram_sums(d.keys_per_bucket);
   EXPECT_EQ(keyed_buckets, s.bucket_count);
   EXPECT_EQ(keys, m.size());
   if (!d.keys_per_bucket.empty()) {

@@ -616,7 +616,7 @@ class table {
         loc = free_slot(old_, ob, ob);
       }
     }
-    if (!loc) loc = free_slot(cur_, h & cur_.mask(), end_of_old() + (h & cur_.mask()));
+    if (!loc) loc = free_slot(h & cur_.mask());
     construct(loc.s + loc.i);  // may throw: the slot stays empty
     tombstones_ -= loc.c.tophash[loc.i] == empty_one;
     loc.c.tophash[loc.i] = tophash_of(h);
@@ -1052,7 +1052,7 @@ class table {
   std::size_t end_of_old() const noexcept { return old_.tophash ? old_.nbuckets() : 0; }
 
   std::size_t end_pos() const noexcept {
-    return (cur_.tophash ? cur_.nbuckets() : 0) + (old_.tophash ? old_.nbuckets() : 0);
+    return bucket_count() + end_of_old();
   }
 
   bucket_ref chain_head(std::size_t pos) const noexcept {
@@ -1072,7 +1072,7 @@ class table {
   // Calls f(chain head, pos) for every chain that may hold live entries.
   template <class F>
   void for_each_live_chain(F&& f) const {
-    const std::size_t oldn = old_.tophash ? old_.nbuckets() : 0;
+    const std::size_t oldn = end_of_old();
     for (std::size_t b = 0; b < oldn; ++b)
       if (!is_evacuated(old_.th(b))) f(old_.bucket(b), b);
     if (cur_.tophash)
@@ -1084,7 +1084,7 @@ class table {
   It first_from(std::size_t pos) const noexcept {
     writing_.check_iteration();
     if (count_ == 0) return It();
-    const std::size_t oldn = old_.tophash ? old_.nbuckets() : 0;
+    const std::size_t oldn = end_of_old();
     const std::size_t end = end_pos();
     for (; pos < end; ++pos) {
       bucket_ref c;
@@ -1247,7 +1247,7 @@ class table {
   }
 
   value_type* chain_head_slots(std::size_t pos) const noexcept {
-    const std::size_t oldn = old_.tophash ? old_.nbuckets() : 0;
+    const std::size_t oldn = end_of_old();
     return pos < oldn ? old_.slots_of(pos) : cur_.slots_of(pos - oldn);
   }
 
