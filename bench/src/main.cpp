@@ -227,6 +227,8 @@ struct options {
   std::size_t string_n = 1'000'000;
   std::size_t latency_n = 10'000'000;
   std::set<std::string> only{"core", "churn", "strings", "latency", "memory"};
+  std::set<std::string> maps;       // empty: every subject; else these names (and the control)
+  std::set<std::string> hashers;    // empty: both passes; else "default" and/or "common"
 };
 
 std::vector<std::size_t> parse_sizes(const std::string& s) {
@@ -259,6 +261,12 @@ options parse(int argc, char** argv) {
       o.only.clear();
       std::stringstream in(value());
       for (std::string g; std::getline(in, g, ',');) o.only.insert(g);
+    } else if (a == "--maps" || a == "--hashers") {
+      // A developer's filter for quick comparisons (e.g. --maps gomap::map,absl::flat_hash_map);
+      // make bench always runs every subject.
+      auto& set = a == "--maps" ? o.maps : o.hashers;
+      std::stringstream in(value());
+      for (std::string g; std::getline(in, g, ',');) set.insert(g);
     } else if (a == "--smoke") {
       // Every workload, tiny N: proves the harness works, measures nothing.
       o.smoke = true;
@@ -291,6 +299,11 @@ class driver {
     std::string go_hello;
     if (o_.go != "none") add_go(subjects_, o_.go, &go_hello);
     subjects_.push_back(make_control());
+    std::erase_if(subjects_, [&](const auto& s) {
+      if (s->map() == "control") return false;
+      return (!o_.maps.empty() && !o_.maps.count(s->map())) ||
+             (!o_.hashers.empty() && !o_.hashers.count(s->hasher()));
+    });
     // Rows: the default-hasher pass first, then the common-hasher pass.
     std::stable_partition(subjects_.begin(), subjects_.end(), [](const auto& s) { return s->hasher() != "common"; });
 

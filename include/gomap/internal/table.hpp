@@ -311,17 +311,17 @@ class table {
   // ---- lookup -------------------------------------------------------------
 
   template <class K>
-  iterator find(const K& key) {
+  GOMAP_INTERNAL_INLINE iterator find(const K& key) {
     writing_.check_read();
     return make_iter<iterator>(locate(key, hash_of(key)));
   }
   template <class K>
-  const_iterator find(const K& key) const {
+  GOMAP_INTERNAL_INLINE const_iterator find(const K& key) const {
     writing_.check_read();
     return make_iter<const_iterator>(locate(key, hash_of(key)));
   }
   template <class K>
-  bool contains(const K& key) const {
+  GOMAP_INTERNAL_INLINE bool contains(const K& key) const {
     writing_.check_read();
     return static_cast<bool>(locate(key, hash_of(key)));
   }
@@ -332,21 +332,18 @@ class table {
   // construct(value_type* where). Returns where the entry is and whether it
   // was inserted. `construct` must build an element whose key equals `key`.
   template <class K, class F>
-  std::pair<iterator, bool> find_or_insert(const K& key, F&& construct) {
+  GOMAP_INTERNAL_INLINE std::pair<iterator, bool> find_or_insert(const K& key, F&& construct) {
     writing_flag::guard g(writing_);
     const std::uint64_t h = hash_of(key);
     if (count_ < fast_insert_limit_) [[likely]]
       return insert_fast(key, h, construct);
-    if (location loc = locate(key, h)) return {make_iter<iterator>(loc), false};
-    location loc = insert_new(h, std::forward<F>(construct));
-    refresh_fast_insert_limit();
-    return {make_iter<iterator>(loc), true};
+    return find_or_insert_slow(key, h, construct);
   }
 
   // ---- erasure ------------------------------------------------------------
 
   template <class K>
-  size_type erase_key(const K& key) {
+  GOMAP_INTERNAL_INLINE size_type erase_key(const K& key) {
     writing_flag::guard g(writing_);
     const std::uint64_t h = hash_of(key);
     location loc = locate(key, h);
@@ -491,7 +488,7 @@ class table {
 
   // Finds `key` (hash h), in the old array if its old bucket is not evacuated yet.
   template <class K>
-  location locate(const K& key, std::uint64_t h) const {
+  GOMAP_INTERNAL_INLINE location locate(const K& key, std::uint64_t h) const {
     if (count_ == 0) return {};
     const bucket_array* a = &cur_;
     std::size_t b = h & cur_.mask();
@@ -527,7 +524,7 @@ class table {
   // count_ < fast_insert_limit_: no growth in progress or due, nothing to
   // release, the array allocated.
   template <class K, class F>
-  std::pair<iterator, bool> insert_fast(const K& key, std::uint64_t h, F& construct) {
+  GOMAP_INTERNAL_INLINE std::pair<iterator, bool> insert_fast(const K& key, std::uint64_t h, F& construct) {
     const std::size_t b = h & cur_.mask();
     const std::uint8_t top = tophash_of(h);
     bucket_ref c = cur_.bucket(b);
@@ -556,6 +553,16 @@ class table {
     free.c.tophash[free.i] = top;
     ++count_;
     return {iterator(this, free.c.tophash, free.s, free.i, b), true};
+  }
+
+  // Every insert the fast path cannot take: a growth in progress or due,
+  // memory to release, no array yet.
+  template <class K, class F>
+  GOMAP_INTERNAL_NOINLINE std::pair<iterator, bool> find_or_insert_slow(const K& key, std::uint64_t h, F& construct) {
+    if (location loc = locate(key, h)) return {make_iter<iterator>(loc), false};
+    location loc = insert_new(h, construct);
+    refresh_fast_insert_limit();
+    return {make_iter<iterator>(loc), true};
   }
 
   // ---- growth decisions ---------------------------------------------------
@@ -643,7 +650,7 @@ class table {
 
   // Go's newoverflow: chains an empty overflow bucket after `last` in array
   // `a` (the old array only during a shrink). Preallocated buckets first.
-  bucket_ref new_overflow(bucket_array& a, bucket_ref last) {
+  GOMAP_INTERNAL_NOINLINE bucket_ref new_overflow(bucket_array& a, bucket_ref last) {
     overflow_header* o;
     if (a.pool_used < a.pool_size) {
       o = reinterpret_cast<overflow_header*>(a.pool + a.pool_used++ * ovf_bucket_bytes);
@@ -1010,7 +1017,7 @@ class table {
   // ---- erasure ------------------------------------------------------------
 
   // Go's mapdelete after the key is found: tombstone, then the empty_rest walk back.
-  void erase_at(location loc) noexcept {
+  GOMAP_INTERNAL_INLINE void erase_at(location loc) noexcept {
     if (!retired_.empty()) [[unlikely]] {
       retired_.step();
       refresh_fast_insert_limit();
