@@ -35,6 +35,10 @@ struct table_checker {
     auto check_chain = [&](const auto& arr, std::size_t b, bool is_old) -> bool {
       const bucket_ref head = arr.bucket(b);
       const auto* s = arr.slots_of(b);
+      if (head.overflow() && !arr.may_chain(b)) {
+        err = P("overflow chain with its chained bit clear at bucket ") + std::to_string(b);
+        return false;
+      }
       bool rest_seen = false, pending_one = false;
       for (bucket_ref c = head; c; c = c.next()) {
         if (c != head) {
