@@ -119,7 +119,10 @@ inline bool is_evacuated(const std::uint8_t* tophash) noexcept {
 // Bit i of a mask stands for slot i.
 using slot_mask = unsigned;
 
-inline unsigned lowest_slot(slot_mask m) noexcept { return static_cast<unsigned>(std::countr_zero(m)); }
+// (Counted in 64 bits: the index then needs no widening to address a slot.)
+inline std::size_t lowest_slot(slot_mask m) noexcept {
+  return static_cast<unsigned>(std::countr_zero(static_cast<std::uint64_t>(m)));
+}
 
 // The number of slots in an 8-bit mask. std::popcount compiles to a libgcc
 // call on the x86-64 baseline (no POPCNT); this is a few inline operations.
@@ -143,7 +146,9 @@ class group {
   // Slots whose tophash equals `top` (exact: no false positives).
   slot_mask match(std::uint8_t top) const noexcept {
 #ifdef GOMAP_INTERNAL_SSE2
-    return mask8(_mm_cmpeq_epi8(v_, _mm_set1_epi8(static_cast<char>(top))));
+    // The load left bytes 8-15 zero, which never equal a tophash (>= 5):
+    // their bits are clear without masking.
+    return bits(_mm_cmpeq_epi8(v_, _mm_set1_epi8(static_cast<char>(top))));
 #else
     return zero_bytes(v_ ^ (0x0101010101010101ull * top));
 #endif
@@ -152,7 +157,7 @@ class group {
   slot_mask match_full() const noexcept {
 #ifdef GOMAP_INTERNAL_SSE2
     const __m128i floor = _mm_set1_epi8(static_cast<char>(min_tophash));
-    return mask8(_mm_cmpeq_epi8(_mm_max_epu8(v_, floor), v_));
+    return bits(_mm_cmpeq_epi8(_mm_max_epu8(v_, floor), v_));  // bytes 8-15 (zero) fail too
 #else
     slot_mask m = 0;
     for (unsigned i = 0; i < 8; ++i) m |= unsigned(byte(i) >= min_tophash) << i;
@@ -181,7 +186,8 @@ class group {
 
  private:
 #ifdef GOMAP_INTERNAL_SSE2
-  static slot_mask mask8(__m128i m) noexcept { return static_cast<unsigned>(_mm_movemask_epi8(m)) & 0xffu; }
+  static slot_mask bits(__m128i m) noexcept { return static_cast<unsigned>(_mm_movemask_epi8(m)); }
+  static slot_mask mask8(__m128i m) noexcept { return bits(m) & 0xffu; }
   __m128i v_;
 #else
   std::uint8_t byte(unsigned i) const noexcept { return static_cast<std::uint8_t>(v_ >> (8 * i)); }

@@ -189,8 +189,13 @@ class table {
     unsigned B = 0;            // kept even before the first allocation (from a hint)
     block mem;
 
+    std::size_t bucket_mask = 0;  // nbuckets() - 1, kept for the probes
     std::size_t nbuckets() const noexcept { return std::size_t{1} << B; }
-    std::size_t mask() const noexcept { return nbuckets() - 1; }
+    std::size_t mask() const noexcept { return bucket_mask; }
+    void set_b(unsigned b) noexcept {
+      B = b;
+      bucket_mask = nbuckets() - 1;
+    }
     value_type* slots_of(std::size_t b) const noexcept { return slots + b * bucket_slots; }
     std::uint8_t* th(std::size_t b) const noexcept { return tophash + b * bucket_slots; }
     bucket_ref bucket(std::size_t b) const noexcept { return bucket_ref{th(b), links + b}; }
@@ -222,7 +227,7 @@ class table {
   struct location {
     bucket_ref c;
     value_type* s = nullptr;  // slots of bucket c
-    unsigned i = 0;
+    std::size_t i = 0;
     std::size_t pos = 0;  // iteration position of the chain head (old array first)
     explicit operator bool() const noexcept { return static_cast<bool>(c); }
   };
@@ -521,19 +526,28 @@ class table {
       }
     }
     const std::uint8_t top = tophash_of(h);
-    bucket_ref c = a->bucket(b);
+    // The main bucket first, on its own: its link address is only computed
+    // if the chain goes on. (A lookup's instruction count bounds how many
+    // lookups the core overlaps, hence their speed on a large map.)
     value_type* s = a->slots_of(b);
-    for (bool head = true;; head = false) {
-      const group g(c.tophash);
-      for (slot_mask m = g.match(top); m; m &= m - 1) {
-        const unsigned i = lowest_slot(m);
+    const group g(a->th(b));
+    for (slot_mask m = g.match(top); m; m &= m - 1) {
+      const std::size_t i = lowest_slot(m);
+      if (eq_(key, Policy::key(s[i]))) [[likely]]
+        return location{a->bucket(b), s, i, pos};
+    }
+    if (g.match_empty_rest() || !a->may_chain(b)) return {};
+    for (bucket_ref c = a->bucket(b).next(); c; c = c.next()) {
+      s = ovf_slots(c);
+      const group gc(c.tophash);
+      for (slot_mask m = gc.match(top); m; m &= m - 1) {
+        const std::size_t i = lowest_slot(m);
         if (eq_(key, Policy::key(s[i]))) [[likely]]
           return location{c, s, i, pos};
       }
-      if (g.match_empty_rest() || (head && !a->may_chain(b)) || !c.overflow()) return {};
-      c = c.next();
-      s = ovf_slots(c);
+      if (gc.match_empty_rest()) return {};
     }
+    return {};
   }
 
   // ---- insertion ----------------------------------------------------------
@@ -807,7 +821,7 @@ class table {
   struct cursor {
     bucket_ref c;
     value_type* s = nullptr;
-    unsigned i = 0;
+    std::size_t i = 0;
   };
 
   cursor fresh_destination(std::size_t b) noexcept {
@@ -984,7 +998,7 @@ class table {
     if (target > max_b) throw std::length_error("gomap: requested size exceeds the largest bucket array");
     shrink_floor_b_ = std::max(shrink_floor_b_, target);
     if (!cur_.tophash) {
-      cur_.B = std::max(cur_.B, target);
+      cur_.set_b(std::max(cur_.B, target));
       if (cur_.B > 0) cur_ = make_array(cur_.B, /*init=*/true);
     } else if (count_ == 0 && target > cur_.B) {
       replace_empty_array(target);
@@ -1067,7 +1081,7 @@ class table {
       refresh_fast_insert_limit();
     }
     bucket_ref c = loc.c;
-    unsigned i = loc.i;
+    std::size_t i = loc.i;
     Policy::destroy(alloc_, loc.s + i);
     c.tophash[i] = empty_one;
     ++tombstones_;
@@ -1237,7 +1251,7 @@ class table {
 
   bucket_array make_array(unsigned B, bool init) {
     bucket_array a;
-    a.B = B;
+    a.set_b(B);
     const std::size_t n = a.nbuckets();
     a.pool_size = B >= 4 ? std::size_t{1} << (B - 4) : 0;
     // One block: tophash words, links, slots, preallocated overflow buckets,
@@ -1530,14 +1544,14 @@ class table_iterator {
   friend class table_iterator;
   friend struct table_access;
 
-  table_iterator(const Table* t, std::uint8_t* th, value* s, unsigned i, std::size_t pos) noexcept
+  table_iterator(const Table* t, std::uint8_t* th, value* s, std::size_t i, std::size_t pos) noexcept
       : t_(t), th_(th), s_(s), pos_(pos), i_(i) {}
 
   const Table* t_ = nullptr;
   std::uint8_t* th_ = nullptr;  // tophash bytes of the entry's bucket; null for end()
   value* s_ = nullptr;
   std::size_t pos_ = 0;
-  unsigned i_ = 0;
+  std::size_t i_ = 0;
 };
 
 // Test and tool access to engine internals; not part of the public API.
