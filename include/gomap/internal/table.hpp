@@ -555,9 +555,32 @@ class table {
   // One probe of the key's chain that both looks for the key and remembers
   // the first empty slot (Go's mapassign loop). Only valid while
   // count_ < fast_insert_limit_: no growth in progress or due, nothing to
-  // release, the array allocated.
+  // release, the array allocated. The main bucket with an empty_rest slot,
+  // where the chain ends (most inserts below the maximum load), is handled
+  // on its own in the fewest instructions; a longer chain takes the loop.
   template <class K, class F>
   GOMAP_INTERNAL_INLINE std::pair<iterator, bool> insert_fast(const K& key, std::uint64_t h, F& construct) {
+    const std::size_t b = h & cur_.mask();
+    const std::uint8_t top = tophash_of(h);
+    std::uint8_t* th = cur_.th(b);
+    value_type* s = cur_.slots_of(b);
+    const group g(th);
+    for (slot_mask m = g.match(top); m; m &= m - 1) {
+      const std::size_t i = lowest_slot(m);
+      if (eq_(key, Policy::key(s[i]))) [[likely]]
+        return {iterator(this, th, s, i, b), false};
+    }
+    if (!g.match_empty_rest()) [[unlikely]]
+      return insert_fast_chain(key, h, construct);
+    // The first empty slot: a tombstone before the empty_rest run, or its start.
+    return {make_iter<iterator>(put_new(location{cur_.bucket(b), s, lowest_slot(g.match_empty()), b}, top, construct)),
+            true};
+  }
+
+  // insert_fast where the main bucket has no empty_rest slot: the chain may
+  // go on, and the key may be further along it.
+  template <class K, class F>
+  GOMAP_INTERNAL_NOINLINE std::pair<iterator, bool> insert_fast_chain(const K& key, std::uint64_t h, F& construct) {
     const std::size_t b = h & cur_.mask();
     const std::uint8_t top = tophash_of(h);
     bucket_ref c = cur_.bucket(b);
@@ -566,7 +589,7 @@ class table {
     for (;;) {
       const group g(c.tophash);
       for (slot_mask m = g.match(top); m; m &= m - 1) {
-        const unsigned i = lowest_slot(m);
+        const std::size_t i = lowest_slot(m);
         if (eq_(key, Policy::key(s[i]))) [[likely]]
           return {iterator(this, c.tophash, s, i, b), false};
       }
@@ -581,11 +604,17 @@ class table {
       bucket_ref o = new_overflow(c);
       free = location{o, ovf_slots(o), 0, b};
     }
-    construct(free.s + free.i);  // may throw: the slot stays empty
-    tombstones_ -= free.c.tophash[free.i] == empty_one;
-    free.c.tophash[free.i] = top;
+    return {make_iter<iterator>(put_new(free, top, construct)), true};
+  }
+
+  // Constructs a new entry in the empty slot `loc` and counts it.
+  template <class F>
+  GOMAP_INTERNAL_INLINE const location& put_new(const location& loc, std::uint8_t top, F& construct) {
+    construct(loc.s + loc.i);  // may throw: the slot stays empty
+    tombstones_ -= loc.c.tophash[loc.i] == empty_one;
+    loc.c.tophash[loc.i] = top;
     ++count_;
-    return {iterator(this, free.c.tophash, free.s, free.i, b), true};
+    return loc;
   }
 
   // Every insert the fast path cannot take: a growth in progress or due,
@@ -657,11 +686,7 @@ class table {
       }
     }
     if (!loc) loc = free_slot(h & cur_.mask());
-    construct(loc.s + loc.i);  // may throw: the slot stays empty
-    tombstones_ -= loc.c.tophash[loc.i] == empty_one;
-    loc.c.tophash[loc.i] = tophash_of(h);
-    ++count_;
-    return loc;
+    return put_new(loc, tophash_of(h), construct);
   }
 
   // The first empty slot of bucket b's chain in array `a`, chaining a new
@@ -1405,10 +1430,7 @@ class table {
   // it (copy construction): no probe for the key, no growth.
   template <class F>
   void insert_unique(std::uint64_t h, F&& construct) {
-    location loc = free_slot(h & cur_.mask());
-    construct(loc.s + loc.i);
-    loc.c.tophash[loc.i] = tophash_of(h);
-    ++count_;
+    put_new(free_slot(h & cur_.mask()), tophash_of(h), construct);
   }
 
   void steal(table& o) noexcept {
