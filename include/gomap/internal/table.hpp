@@ -158,6 +158,10 @@ class table {
 
   static constexpr std::size_t align = std::max<std::size_t>(alignof(overflow_header), alignof(value_type));
   using blocks = block_source<Alloc, align>;
+  // Every bucket's tophash bytes start at a multiple of 8 (blocks, the
+  // per-bucket words in them, overflow headers): an iterator finds its slot
+  // index in its tophash pointer's low bits.
+  static_assert(align % bucket_slots == 0 && sizeof(overflow_header) % bucket_slots == 0);
 
   static constexpr std::size_t round_up(std::size_t n, std::size_t a) { return (n + a - 1) / a * a; }
   // An overflow bucket: header, then 8 slots.
@@ -380,15 +384,15 @@ class table {
   // nothing, so every other iterator and reference stays valid.
   void erase_at(const_iterator it) noexcept {
     writing_flag::guard g(writing_);
-    erase_at(location{bucket_at(it.pos_, it.th_), it.s_, it.i_, it.pos_});
+    erase_at(location_of(it));
   }
 
   // Takes the entry at `it` out of the table, moving it into `out` first.
   template <class Out>
   void extract_at(const_iterator it, Out&& out) {
     writing_flag::guard g(writing_);
-    out(it.s_ + it.i_);  // may throw: nothing erased then
-    erase_at(location{bucket_at(it.pos_, it.th_), it.s_, it.i_, it.pos_});
+    out(it.s_);  // may throw: nothing erased then
+    erase_at(location_of(it));
   }
 
   // ---- whole-table operations ---------------------------------------------
@@ -1200,31 +1204,30 @@ class table {
     return It();
   }
 
-  // Moves an iterator to the next live entry in iteration order.
-  // The step within a bucket is what a loop over the map runs per entry (~4
-  // of 5 steps at load 4.8), so it is kept to the fewest instructions; the
-  // misuse check runs when the walk leaves a bucket, and at begin().
   template <class It>
-  GOMAP_INTERNAL_INLINE void advance(It& it) const noexcept {
-    const group g(it.th_);
-    if (const slot_mask m = g.match_full() & (~1u << it.i_)) [[likely]] {
-      it.i_ = lowest_slot(m);
-      return;
-    }
-    next_bucket(it, g);
+  location location_of(const It& it) const noexcept {
+    return location{bucket_at(it.pos_, it.bucket_tophash()), it.bucket_slot_array(), it.slot_index(), it.pos_};
   }
 
+  // Moves an iterator to the next live entry in iteration order, when it is
+  // not the next slot of the same bucket (the iterator's own ++ takes that
+  // step). The misuse check runs here and at begin(): per bucket, not per entry.
   template <class It>
-  void next_bucket(It& it, group g) const noexcept {
+  void advance(It& it) const noexcept {
     writing_.check_iteration();
+    const std::size_t i = it.slot_index();
+    std::uint8_t* th = it.bucket_tophash();
+    const group g(th);
+    if (const slot_mask m = g.match_full() & (~1u << i)) {
+      it.move_within_bucket(lowest_slot(m));
+      return;
+    }
     // The rest of the chain, if it goes on (the link is read only then).
     if (!g.match_empty_rest()) {
-      for (bucket_ref c = bucket_at(it.pos_, it.th_).next(); c; c = c.next()) {
+      for (bucket_ref c = bucket_at(it.pos_, th).next(); c; c = c.next()) {
         const group gc(c.tophash);
         if (const slot_mask m = gc.match_full()) {
-          it.th_ = c.tophash;
-          it.s_ = ovf_slots(c);
-          it.i_ = lowest_slot(m);
+          it = It(this, c.tophash, ovf_slots(c), lowest_slot(m), it.pos_);
           return;
         }
         if (gc.match_empty_rest()) break;
@@ -1542,11 +1545,21 @@ class table_iterator {
   // iterator -> const_iterator
   template <bool C = Const, class = std::enable_if_t<C>>
   table_iterator(const table_iterator<Table, false>& o) noexcept
-      : t_(o.t_), th_(o.th_), s_(o.s_), pos_(o.pos_), i_(o.i_) {}
+      : t_(o.t_), th_(o.th_), s_(o.s_), pos_(o.pos_) {}
 
-  reference operator*() const noexcept { return s_[i_]; }
-  pointer operator->() const noexcept { return s_ + i_; }
+  reference operator*() const noexcept { return *s_; }
+  pointer operator->() const noexcept { return s_; }
+  // Entries fill a bucket from slot 0 (erases leave tombstones), so the next
+  // live entry is most often the next slot: one byte test, no bucket match.
+  // A bucket's tophash bytes are 8-aligned, so the bucket ends where the
+  // next byte's address is a multiple of 8.
   table_iterator& operator++() noexcept {
+    const std::uint8_t* next = th_ + 1;
+    if ((reinterpret_cast<std::uintptr_t>(next) % bucket_slots) != 0 && *next >= min_tophash) [[likely]] {
+      ++th_;
+      ++s_;
+      return *this;
+    }
     t_->advance(*this);
     return *this;
   }
@@ -1555,9 +1568,7 @@ class table_iterator {
     ++*this;
     return r;
   }
-  friend bool operator==(const table_iterator& a, const table_iterator& b) noexcept {
-    return a.th_ == b.th_ && a.i_ == b.i_;
-  }
+  friend bool operator==(const table_iterator& a, const table_iterator& b) noexcept { return a.th_ == b.th_; }
 
  private:
   template <class, class, class, class, class>
@@ -1566,14 +1577,22 @@ class table_iterator {
   friend class table_iterator;
   friend struct table_access;
 
+  // From a bucket (its tophash bytes and slots) and a slot index.
   table_iterator(const Table* t, std::uint8_t* th, value* s, std::size_t i, std::size_t pos) noexcept
-      : t_(t), th_(th), s_(s), pos_(pos), i_(i) {}
+      : t_(t), th_(th + i), s_(s + i), pos_(pos) {}
+
+  std::size_t slot_index() const noexcept { return reinterpret_cast<std::uintptr_t>(th_) % bucket_slots; }
+  std::uint8_t* bucket_tophash() const noexcept { return th_ - slot_index(); }
+  value* bucket_slot_array() const noexcept { return s_ - slot_index(); }
+  void move_within_bucket(std::size_t i) noexcept {
+    s_ = bucket_slot_array() + i;
+    th_ = bucket_tophash() + i;
+  }
 
   const Table* t_ = nullptr;
-  std::uint8_t* th_ = nullptr;  // tophash bytes of the entry's bucket; null for end()
-  value* s_ = nullptr;
-  std::size_t pos_ = 0;
-  std::size_t i_ = 0;
+  std::uint8_t* th_ = nullptr;  // the entry's tophash byte; null for end()
+  value* s_ = nullptr;          // the entry
+  std::size_t pos_ = 0;         // iteration position of its chain
 };
 
 // Test and tool access to engine internals; not part of the public API.
@@ -1585,7 +1604,6 @@ struct table_access {
     it.th_ = c.th_;
     it.s_ = c.s_;
     it.pos_ = c.pos_;
-    it.i_ = c.i_;
     return it;
   }
   template <class C>
