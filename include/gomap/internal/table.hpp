@@ -6,13 +6,14 @@
 //   bytes (8 per bucket, dense), their overflow links (one pointer each), the
 //   slots (slots[8b .. 8b+7] for bucket b, each a value_type:
 //   std::pair<const K, V> for a map), then 2^(B-4) preallocated overflow
-//   buckets when B >= 4 (Go's nextOverflow). An overflow bucket is a 16-byte
+//   buckets when B >= 4 (Go's nextOverflow), then one "may chain" bit per
+//   bucket (see bucket_array::may_chain). An overflow bucket is a 16-byte
 //   header (tophash bytes, next link) and its 8 slots. A probe reads 8 bytes
 //   of tophash per bucket and follows a link only when the bucket holds no
-//   empty_rest slot: at B = 21 (10^7 entries) the probed bytes are 16 MiB, as
-//   absl's control bytes, where 16-byte control blocks would be 32 MiB
-//   against this VM's 32 MiB L3 (find_miss at 1e7: 1.96x absl before, see
-//   docs/benchmarks.md for after).
+//   empty_rest slot (a lookup first asks the bucket's bit): at B = 21 (10^7
+//   entries) the probed bytes are 16 MiB, as absl's control bytes, where
+//   16-byte control blocks would be 32 MiB against this VM's 32 MiB L3
+//   (find_miss at 1e7: 1.96x absl before, see docs/benchmarks.md for after).
 //
 // HASH AND TOPHASH
 //   hash = the hasher mixed with the map's seed. Bucket = low B bits; tophash =
