@@ -223,6 +223,69 @@ class Doc:
             self.out(f"| `{w}` | " + " | ".join(cells) + " |")
         self.out()
 
+    def median(self, m, w, n):
+        r = self.get(m, "default", w, n)
+        return r["median"] if r and r["median"] else None
+
+    def targets(self):
+        """The targets of the performance issue, each computed from this run."""
+        def gm(vals):
+            vals = [v for v in vals if v]
+            return math.exp(sum(math.log(v) for v in vals) / len(vals)) if vals else None
+
+        def per(peer, w, n, inverse=False):
+            g, p = self.median("gomap", w, n), self.median(peer, w, n)
+            if not g or not p:
+                return None
+            return p / g if inverse else g / p
+
+        def cell(v, ok, fmt_="{:.2f}"):
+            if v is None:
+                return "—", "not measured"
+            return fmt_.format(v), ("met" if ok(v) else "**not met**")
+
+        big = [n for n in (10 ** 6, 10 ** 7) if self.median("gomap", "insert", n)]
+        rows = []
+        for n in big:
+            ratios = {w: per("absl_flat", w, n) for w in CORE}
+            v, st = cell(gm(ratios.values()), lambda x: x <= 1.0)
+            rows.append((f"gomap / absl, geometric mean of the 6 core workloads, {size_name(n)}", "<= 1.0", v, st))
+            worst = max((r, w) for w, r in ratios.items() if r) if any(ratios.values()) else None
+            detail = ", ".join(f"{w} {r:.2f}" for w, r in ratios.items() if r)
+            v, st = cell(worst[0] if worst else None, lambda x: x <= 1.5)
+            rows.append((f"gomap / absl, worst single workload, {size_name(n)} ({detail})", "<= 1.5", v, st))
+        for peer, label in (("go", "Go map"), ("std_unordered", "std::unordered_map")):
+            vals = [per(peer, w, n, inverse=True) for n in big for w in CORE]
+            v, st = cell(gm(vals), lambda x: x >= 2.0)
+            each = "; ".join(f"{size_name(n)}: {gm([per(peer, w, n, inverse=True) for w in CORE]):.2f}"
+                             for n in big if gm([per(peer, w, n, inverse=True) for w in CORE]))
+            rows.append((f"{label} / gomap, geometric mean over the core workloads at 10^6 and 10^7 ({each})",
+                         ">= 2.0", v, st))
+        sn = self.run.get("string_n")
+        for w in ("string_insert", "string_find_hit"):
+            v, st = cell(per("absl_flat", w, sn), lambda x: x <= 1.2)
+            rows.append((f"gomap / absl, `{w}`, 16-byte strings, {size_name(sn or 0)}", "<= 1.2", v, st))
+        ln = self.run.get("latency_n")
+        mx = self.median("gomap", "latency_max", ln)
+        v, st = cell(mx / 1000 if mx else None, lambda x: x <= 1000, "{:.0f} us")
+        rows.append((f"gomap slowest insert, {size_name(ln or 0)} inserts without reserve (median of runs)",
+                     "<= 1 ms", v, st))
+        g99, a99 = self.median("gomap", "latency_p99.99", ln), self.median("absl_flat", "latency_p99.99", ln)
+        v, st = cell(g99 / a99 if g99 and a99 else None, lambda x: x <= 1.0)
+        if g99 and a99:
+            v += f" ({g99 / 1000:.2f} us vs {a99 / 1000:.2f} us)"
+        rows.append(("gomap / absl, p99.99 insert latency", "<= 1.0", v, st))
+        for n in big:
+            v, st = cell(per("absl_flat", "memory_full", n), lambda x: x <= 1.15)
+            rows.append((f"gomap / absl, bytes per entry, {size_name(n)}", "<= 1.15", v, st))
+        v, st = cell(per("absl_flat", "churn", self.run.get("churn_ops")), lambda x: x <= 1.0)
+        rows.append(("gomap / absl, churn time per op (1,000 live keys)", "<= 1.0", v, st))
+        self.out("| target | bound | measured | |")
+        self.out("| --- | ---: | ---: | --- |")
+        for r in rows:
+            self.out("| " + " | ".join(r) + " |")
+        self.out()
+
     def gomap_memory_crosscheck(self):
         ns = self.sizes("memory_full")
         self.out("| N | step | counting allocator | stats().bytes_allocated, counting allocator | "
@@ -301,6 +364,13 @@ def document(path, out_path, command):
       "latency rows at 10^7 inserts, so they fill only the matching column.")
     o()
     d.headline()
+    o("## The performance targets, from this run")
+    o()
+    o("Time and memory ratios here are gomap / peer (below 1: gomap is faster or smaller), except the "
+      "Go and std rows (peer / gomap: how many times faster gomap is). Default hashers; medians of the run's "
+      "repetitions; the targets are those of the performance issue.")
+    o()
+    d.targets()
     o("## Time per operation")
     o()
     o("Both passes are in each table: each map with its own default hasher (`default`), then every hashed "

@@ -69,11 +69,19 @@ class block_source {
 
   static std::size_t chunks_for(std::size_t bytes) noexcept { return (bytes + Align - 1) / Align; }
 
-  static block allocate(const Alloc& a, std::size_t bytes) {
+  // `commit`: fault every page in now (a mapped block only). For whole-table
+  // calls that size a table for entries about to come (reserve, a capacity
+  // hint, copies): one batched populate is cheaper than a fault per page,
+  // and the inserts that follow pay none (see docs/memory-and-range.md).
+  static block allocate(const Alloc& a, std::size_t bytes, bool commit = false) {
 #ifdef GOMAP_INTERNAL_MMAP
     if constexpr (uses_default_allocator) {
       if (bytes >= mapped_threshold && Align <= page_bytes) {
-        void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        int flags = MAP_PRIVATE | MAP_ANONYMOUS;
+#ifdef MAP_POPULATE
+        if (commit) flags |= MAP_POPULATE;
+#endif
+        void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, flags, -1, 0);
         if (p == MAP_FAILED) throw std::bad_alloc();
 #if defined(MADV_HUGEPAGE) && defined(GOMAP_HUGEPAGES)
         // Opt-in. Random probes over a large array miss the TLB on nearly
@@ -88,6 +96,7 @@ class block_source {
       }
     }
 #endif
+    (void)commit;
     chunk_alloc ca(a);
     chunk* p = chunk_traits::allocate(ca, chunks_for(bytes));
     return block{p, bytes, false, false};

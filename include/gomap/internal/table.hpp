@@ -246,7 +246,7 @@ class table {
     if (hint > max_size()) throw std::length_error("gomap: capacity hint exceeds max_size()");
     const unsigned B = b_for_hint(hint);
     // Go allocates eagerly for B > 0 and lazily for B == 0.
-    if (B > 0) cur_ = make_array(B, /*init=*/true);
+    if (B > 0) cur_ = make_array(B, /*init=*/true, /*commit=*/true);
     shrink_floor_b_ = std::max(min_auto_shrink_b, B);
     refresh_fast_insert_limit();
   }
@@ -1029,7 +1029,7 @@ class table {
     shrink_floor_b_ = std::max(shrink_floor_b_, target);
     if (!cur_.tophash) {
       cur_.set_b(std::max(cur_.B, target));
-      if (cur_.B > 0) cur_ = make_array(cur_.B, /*init=*/true);
+      if (cur_.B > 0) cur_ = make_array(cur_.B, /*init=*/true, /*commit=*/true);
     } else if (count_ == 0 && target > cur_.B) {
       replace_empty_array(target);
     } else {
@@ -1062,7 +1062,7 @@ class table {
   void replace_empty_array(unsigned target) {
     finish_all_evacuation();
     destroy_entries_and_overflow();
-    bucket_array next = make_array(target, /*init=*/true);
+    bucket_array next = make_array(target, /*init=*/true, /*commit=*/true);
     release_array(cur_, /*now=*/true);
     cur_ = next;
     noverflow_ = 0;
@@ -1278,7 +1278,10 @@ class table {
 
   // ---- memory -------------------------------------------------------------
 
-  bucket_array make_array(unsigned B, bool init) {
+  // `init`: every bucket empty now (else evacuation initialises each bucket
+  // as it first writes it). `commit`: a whole-table call sizing the table for
+  // entries about to come; its pages are faulted in now (memory.hpp).
+  bucket_array make_array(unsigned B, bool init, bool commit = false) {
     bucket_array a;
     a.set_b(B);
     const std::size_t n = a.nbuckets();
@@ -1289,7 +1292,7 @@ class table {
     const std::size_t slots_off = round_up(links_off + n * sizeof(overflow_header*), alignof(value_type));
     const std::size_t pool_off = round_up(slots_off + n * bucket_slots * sizeof(value_type), align);
     const std::size_t chained_off = round_up(pool_off + a.pool_size * ovf_bucket_bytes, alignof(std::uint64_t));
-    a.mem = blocks::allocate(alloc_, chained_off + chained_words(n) * sizeof(std::uint64_t));
+    a.mem = blocks::allocate(alloc_, chained_off + chained_words(n) * sizeof(std::uint64_t), commit);
     auto* base = static_cast<unsigned char*>(a.mem.ptr);
     a.tophash = base;
     a.links = reinterpret_cast<overflow_header**>(base + links_off);
@@ -1390,7 +1393,7 @@ class table {
     seed_ = random_u64();
     rng_ = seed_ | 1;
     if (o.count_ == 0) return;
-    cur_ = make_array(b_for_hint(o.count_), /*init=*/true);
+    cur_ = make_array(b_for_hint(o.count_), /*init=*/true, /*commit=*/true);
     try {
       for (const auto& v : o)
         insert_unique(hash_of(Policy::key(v)), [&](value_type* p) { Policy::construct(alloc_, p, v); });
@@ -1408,7 +1411,7 @@ class table {
     seed_ = random_u64();
     rng_ = seed_ | 1;
     if (o.count_ != 0) {
-      cur_ = make_array(b_for_hint(o.count_), /*init=*/true);
+      cur_ = make_array(b_for_hint(o.count_), /*init=*/true, /*commit=*/true);
       try {
         o.for_each_live_chain([&](bucket_ref head, std::size_t pos) {
           value_type* s = o.chain_head_slots(pos);
