@@ -842,9 +842,9 @@ class table {
     return count_slots(group(tophash).match(empty_one));
   }
 
-  static void prefetch_for_write(const value_type* s) noexcept {
-    for (std::size_t off = 0; off < bucket_slots * sizeof(value_type); off += 64)
-      __builtin_prefetch(reinterpret_cast<const char*>(s) + off, 1);
+  // Requests for writing the cache lines of the first `bytes` of a bucket's slots.
+  static void prefetch_for_write(const value_type* s, std::size_t bytes = bucket_slots * sizeof(value_type)) noexcept {
+    for (std::size_t off = 0; off < bytes; off += 64) __builtin_prefetch(reinterpret_cast<const char*>(s) + off, 1);
   }
 
   // Where evacuation appends into a destination chain of cur_.
@@ -1099,9 +1099,7 @@ class table {
   // (find_miss +25-37% measured, for -10-23% on find_hit).
   void prefetch_erase(std::uint64_t h) const noexcept {
     if (!cur_.tophash) return;
-    const char* s = reinterpret_cast<const char*>(cur_.slots_of(h & cur_.mask()));
-    constexpr std::size_t bytes = std::min<std::size_t>(128, bucket_slots * sizeof(value_type));
-    for (std::size_t off = 0; off < bytes; off += 64) __builtin_prefetch(s + off, 1);
+    prefetch_for_write(cur_.slots_of(h & cur_.mask()), std::min<std::size_t>(128, bucket_slots * sizeof(value_type)));
   }
 
   // Go's mapdelete after the key is found: tombstone, then the empty_rest walk back.
