@@ -6,7 +6,7 @@
 #   make bench  the full benchmarks (long); regenerates docs/benchmarks.md
 JOBS ?= $(shell nproc)
 
-.PHONY: demo demo-deps test deps test-release test-asan test-tsan-observe bench bench-smoke clean
+.PHONY: demo demo-deps test deps test-release test-asan test-tsan-observe bench bench-smoke callgrind clean
 
 deps:
 	@scripts/install-deps.sh build observe
@@ -44,6 +44,10 @@ bench:
 bench-smoke:
 	@scripts/install-deps.sh bench
 	JOBS=$(JOBS) bench/run.sh smoke
+
+# Instructions per insert, find, iteration step and erase (callgrind), at -O3 and -O2.
+callgrind:
+	bench/callgrind/run.sh
 
 clean:
 	rm -rf build
