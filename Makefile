@@ -1,7 +1,7 @@
 # The two entry points the README names. Both install what they need first.
 #   make demo   the main job (for now: the engine demo)
 #   make test   the whole test suite: release build, then ASan+UBSan build,
-#               then the concurrent observability tests under TSan,
+#               then the concurrent tests (label tsan) under TSan,
 #               then the benchmarks' smoke pass (tiny N, no timing checks)
 #   make bench  the full benchmarks (long); regenerates docs/benchmarks.md
 JOBS ?= $(shell nproc)
@@ -31,10 +31,11 @@ test-asan:
 	cmake --build --preset asan -j $(JOBS)
 	ctest --preset asan -j $(JOBS)
 
-# The concurrent observability tests (event ring, metrics registry) under TSan.
+# The concurrent tests (event ring, metrics registry, concurrent readers of
+# one map) under TSan: every ctest entry labelled tsan.
 test-tsan-observe:
 	cmake --preset tsan >/dev/null
-	cmake --build --preset tsan --target gomap_observe_tests -j $(JOBS)
+	cmake --build --preset tsan --target gomap_observe_tests test_concurrent_readers -j $(JOBS)
 	ctest --preset tsan -L tsan -j $(JOBS)
 
 bench:

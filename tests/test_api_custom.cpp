@@ -92,6 +92,7 @@ std::string lower(std::string_view s) {
 
 // Case-insensitive keys; both carry state the map must keep.
 struct ci_hash {
+  using is_seeded = void;
   std::uint64_t salt = 0;
   std::uint64_t operator()(const std::string& s, std::uint64_t seed) const {
     return gomap::hash<std::string>{}(lower(s), seed ^ salt);

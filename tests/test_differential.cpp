@@ -50,6 +50,7 @@ struct options {
 };
 
 struct u64_hash {
+  using is_seeded = void;
   unsigned shift = 0;
   std::uint64_t operator()(std::uint64_t k, std::uint64_t) const noexcept {
     return gomap::hash<std::uint64_t>{}(k >> shift, fixed_seed);
@@ -79,6 +80,7 @@ constexpr options crowd_options{true, 29};
 // test_hash.cpp and test_hetero_lookup.cpp; here the subject is the table
 // holding keys that allocate, move and destroy.
 struct string_hash_fixed {
+  using is_seeded = void;
   std::uint64_t operator()(const std::string& s, std::uint64_t) const noexcept {
     return gomap::internal::mix_seeded(std::hash<std::string>{}(s), fixed_seed);
   }
@@ -96,6 +98,7 @@ struct string_cfg {
 };
 
 struct counted_hash {
+  using is_seeded = void;
   std::uint64_t operator()(const counted& c, std::uint64_t) const noexcept {
     return gomap::hash<int>{}(c.v, fixed_seed);
   }

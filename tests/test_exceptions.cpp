@@ -57,12 +57,14 @@ class group_scope {  // sets hash_group for one test
   group_scope& operator=(const group_scope&) = delete;
 };
 struct throwing_hash {
+  using is_seeded = void;
   std::uint64_t operator()(const counted& k, std::uint64_t) const {
     hash_fault.hit();
     return gomap::hash<int>{}(k.v / hash_group, 0x5eed);
   }
 };
 struct fixed_hash {
+  using is_seeded = void;
   std::uint64_t operator()(const counted& k, std::uint64_t) const noexcept {
     return gomap::hash<int>{}(k.v / hash_group, 0x5eed);
   }

@@ -110,6 +110,7 @@ TEST_F(ConcurrentMisuseDeathTest, iteration_racing_a_writer_dies_with_concurrent
 // const lookups, copies and stats inside the loop, erase while iterating,
 // and writes that throw: the writing flag must never be seen set.
 struct sometimes_throwing_hash {
+  using is_seeded = void;
   bool* armed;
   std::uint64_t operator()(std::uint64_t k, std::uint64_t seed) const {
     if (*armed && k % 1000 == 999) throw std::runtime_error("hash refused");

@@ -139,6 +139,7 @@ constexpr std::uint64_t churn_ops = 4000000;
 // The map's seed is drawn at random; these hashers fix it so that the figures
 // (and whether a same-size growth happens) are the same on every run.
 struct fixed_seed_hash {
+  using is_seeded = void;
   std::uint64_t operator()(std::uint64_t k, std::uint64_t) const noexcept {
     return gomap::hash<std::uint64_t>{}(k, 0x5eed5eed5eed5eedull);
   }

@@ -49,7 +49,16 @@ class map : public internal::container<internal::map_policy<K, V>, Hash, Eq, All
   using typename base::value_type;
 
   using base::base;
-  map() = default;
+  map()
+    requires std::is_default_constructible_v<base>
+  = default;
+  // Copy and move with another allocator. Declared here (the inherited
+  // constructors give no deduction guides) with the allocator in a
+  // non-deduced context, so that gomap::map m2(m, alloc) deduces m's type
+  // and `alloc` may be anything that converts to Alloc (P1518R2).
+  map(const map& o, const std::type_identity_t<Alloc>& a) : base(o, a) {}
+  map(map&& o, const std::type_identity_t<Alloc>& a) noexcept(std::is_nothrow_constructible_v<base, base&&, const Alloc&>)
+      : base(std::move(o), a) {}
   map(std::initializer_list<value_type> il, size_type hint = 0, const Hash& h = Hash(), const Eq& e = Eq(),
       const Alloc& a = Alloc())
       : base(il, hint, h, e, a) {}

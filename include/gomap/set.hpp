@@ -28,7 +28,14 @@ class set : public internal::container<internal::set_policy<K>, Hash, Eq, Alloc,
   using typename base::value_type;
 
   using base::base;
-  set() = default;
+  set()
+    requires std::is_default_constructible_v<base>
+  = default;
+  // Copy and move with another allocator (see map.hpp: deducible, and the
+  // allocator argument may be anything that converts to Alloc).
+  set(const set& o, const std::type_identity_t<Alloc>& a) : base(o, a) {}
+  set(set&& o, const std::type_identity_t<Alloc>& a) noexcept(std::is_nothrow_constructible_v<base, base&&, const Alloc&>)
+      : base(std::move(o), a) {}
   set(std::initializer_list<value_type> il, size_type hint = 0, const Hash& h = Hash(), const Eq& e = Eq(),
       const Alloc& a = Alloc())
       : base(il, hint, h, e, a) {}

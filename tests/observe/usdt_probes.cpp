@@ -14,6 +14,7 @@
 namespace {
 using u64 = std::uint64_t;
 struct low_bits_hash {  // k's bucket is k mod 2^B: a test can fill one chain
+  using is_seeded = void;
   u64 operator()(u64 k, u64 /*seed*/) const noexcept { return k | (u64{0xAB} << 56); }
 };
 }  // namespace

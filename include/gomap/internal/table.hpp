@@ -67,6 +67,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -234,13 +235,22 @@ class table {
     value_type* s = nullptr;  // slots of bucket c
     std::size_t i = 0;
     std::size_t pos = 0;  // iteration position of the chain head (old array first)
+    // The tophash bytes of the array holding the chain head: iterators find
+    // the table from it (see owner_of; any array's will do, and this one is
+    // in a register when the probe ends).
+    const std::uint8_t* arr = nullptr;
     explicit operator bool() const noexcept { return static_cast<bool>(c); }
   };
 
  public:
   // ---- construction -------------------------------------------------------
 
-  table() = default;
+  // Only where every policy object can be default-constructed (so that
+  // std::is_default_constructible answers false instead of failing).
+  table()
+    requires(std::is_default_constructible_v<Hash> && std::is_default_constructible_v<Eq> &&
+             std::is_default_constructible_v<Alloc> && std::is_default_constructible_v<Observer>)
+  = default;
 
   table(size_type hint, const Hash& h, const Eq& e, const Alloc& a) : hash_(h), eq_(e), alloc_(a) {
     if (hint > max_size()) throw std::length_error("gomap: capacity hint exceeds max_size()");
@@ -258,12 +268,21 @@ class table {
     refresh_fast_insert_limit();
   }
 
-  table(table&& o) noexcept
+  static constexpr bool nothrow_policy_moves = std::is_nothrow_move_constructible_v<Hash> &&
+                                               std::is_nothrow_move_constructible_v<Eq> &&
+                                               std::is_nothrow_move_constructible_v<Observer>;
+  static constexpr bool nothrow_policy_move_assignments = std::is_nothrow_move_assignable_v<Hash> &&
+                                                          std::is_nothrow_move_assignable_v<Eq> &&
+                                                          std::is_nothrow_move_assignable_v<Observer>;
+
+  table(table&& o) noexcept(nothrow_policy_moves)
       : hash_(std::move(o.hash_)), eq_(std::move(o.eq_)), alloc_(std::move(o.alloc_)), observer_(std::move(o.observer_)) {
     steal(o);
   }
 
-  table(table&& o, const Alloc& a)
+  // With an allocator that compares equal the arrays are taken (O(1), no
+  // throw); otherwise the elements are moved one by one.
+  table(table&& o, const Alloc& a) noexcept(nothrow_policy_moves && alloc_traits::is_always_equal::value)
       : hash_(std::move(o.hash_)), eq_(std::move(o.eq_)), alloc_(a), observer_(std::move(o.observer_)) {
     if (alloc_ == o.alloc_) {
       steal(o);
@@ -285,8 +304,9 @@ class table {
     return *this;
   }
 
-  table& operator=(table&& o) noexcept(alloc_traits::propagate_on_container_move_assignment::value ||
-                                       alloc_traits::is_always_equal::value) {
+  table& operator=(table&& o) noexcept((alloc_traits::propagate_on_container_move_assignment::value ||
+                                        alloc_traits::is_always_equal::value) &&
+                                       nothrow_policy_move_assignments) {
     if (this == &o) return *this;
     if constexpr (alloc_traits::propagate_on_container_move_assignment::value ||
                   alloc_traits::is_always_equal::value) {
@@ -354,6 +374,34 @@ class table {
     return static_cast<bool>(locate(key, hash_of(key)));
   }
 
+  // How many entries are equivalent to `key`: more than one only under a
+  // transparent equality coarser than the keys' own. Equivalent keys hash
+  // alike (the hasher's contract), so they all sit in the one chain a lookup
+  // of `key` probes, which is walked to its end.
+  template <class K>
+  size_type count_equivalent(const K& key) const {
+    writing_.check_read();
+    if (count_ == 0) return 0;
+    const std::uint64_t h = hash_of(key);
+    const bucket_array* a = &cur_;
+    std::size_t b = h & cur_.mask();
+    if (old_.tophash && !is_evacuated(old_.th(h & old_.mask()))) {
+      a = &old_;
+      b = h & old_.mask();
+    }
+    const std::uint8_t top = tophash_of(h);
+    size_type n = 0;
+    value_type* s = a->slots_of(b);
+    for (bucket_ref c = a->bucket(b); c;) {
+      const group g(c.tophash);
+      for (slot_mask m = g.match(top); m; m &= m - 1) n += eq_(key, Policy::key(s[lowest_slot(m)])) ? 1 : 0;
+      if (g.match_empty_rest()) break;
+      c = c.next();
+      if (c) s = ovf_slots(c);
+    }
+    return n;
+  }
+
   // ---- insertion ----------------------------------------------------------
 
   // Finds `key`; if absent, constructs a new entry at a free slot by calling
@@ -402,7 +450,7 @@ class table {
   // buckets and the old array of a growth in progress, re-draws the seed.
   void clear() noexcept {
     writing_flag::guard g(writing_);
-    if (ranges_ != 0) {
+    if (ranging()) {
       // A range() is walking these chains: empty them in place, free nothing.
       empty_in_place();
       count_ = 0;
@@ -483,8 +531,8 @@ class table {
   // A running range() (range.hpp) freezes evacuation: see there.
   class range_pin {
    public:
-    explicit range_pin(const table& t) noexcept : t_(t) { ++t_.ranges_; }
-    ~range_pin() { --t_.ranges_; }
+    explicit range_pin(const table& t) noexcept : t_(t) { t_.ranges_.fetch_add(1, std::memory_order_relaxed); }
+    ~range_pin() { t_.ranges_.fetch_sub(1, std::memory_order_relaxed); }
     range_pin(const range_pin&) = delete;
     range_pin& operator=(const range_pin&) = delete;
 
@@ -492,8 +540,13 @@ class table {
     const table& t_;
   };
 
+  // Whether a range() runs on this table. Reads (range() const among them)
+  // may run on several threads at once, so the count is an atomic: relaxed,
+  // since it orders nothing, it only has to be exact.
+  bool ranging() const noexcept { return ranges_.load(std::memory_order_relaxed) != 0; }
+
   void no_range_running(const char* what) const {
-    if (ranges_ != 0) throw std::logic_error(std::string("gomap: ") + what + " called inside range() on the same map");
+    if (ranging()) throw std::logic_error(std::string("gomap: ") + what + " called inside range() on the same map");
   }
 
   // ---- hashing ------------------------------------------------------------
@@ -539,7 +592,7 @@ class table {
     for (slot_mask m = g.match(top); m; m &= m - 1) {
       const std::size_t i = lowest_slot(m);
       if (eq_(key, Policy::key(s[i]))) [[likely]]
-        return location{a->bucket(b), s, i, pos};
+        return location{a->bucket(b), s, i, pos, a->tophash};
     }
     if (g.match_empty_rest() || !a->may_chain(b)) return {};
     for (bucket_ref c = a->bucket(b).next(); c; c = c.next()) {
@@ -548,7 +601,7 @@ class table {
       for (slot_mask m = gc.match(top); m; m &= m - 1) {
         const std::size_t i = lowest_slot(m);
         if (eq_(key, Policy::key(s[i]))) [[likely]]
-          return location{c, s, i, pos};
+          return location{c, s, i, pos, a->tophash};
       }
       if (gc.match_empty_rest()) return {};
     }
@@ -573,12 +626,12 @@ class table {
     for (slot_mask m = g.match(top); m; m &= m - 1) {
       const std::size_t i = lowest_slot(m);
       if (eq_(key, Policy::key(s[i]))) [[likely]]
-        return {iterator(this, th, s, i, b), false};
+        return {iterator(owner(), th, s, i, b), false};
     }
     if (!g.match_empty_rest()) [[unlikely]]
       return insert_fast_chain(key, h, construct);
     // The first empty slot: a tombstone before the empty_rest run, or its start.
-    return {make_iter<iterator>(put_new(location{cur_.bucket(b), s, lowest_slot(g.match_empty()), b}, top, construct)),
+    return {make_iter<iterator>(put_new(location{cur_.bucket(b), s, lowest_slot(g.match_empty()), b, owner()}, top, construct)),
             true};
   }
 
@@ -596,10 +649,10 @@ class table {
       for (slot_mask m = g.match(top); m; m &= m - 1) {
         const std::size_t i = lowest_slot(m);
         if (eq_(key, Policy::key(s[i]))) [[likely]]
-          return {iterator(this, c.tophash, s, i, b), false};
+          return {iterator(owner(), c.tophash, s, i, b), false};
       }
       if (!free) {
-        if (slot_mask e = g.match_empty()) free = location{c, s, lowest_slot(e), b};
+        if (slot_mask e = g.match_empty()) free = location{c, s, lowest_slot(e), b, owner()};
       }
       if (g.match_empty_rest() || !c.overflow()) break;
       c = c.next();
@@ -607,7 +660,7 @@ class table {
     }
     if (!free) {
       bucket_ref o = new_overflow(c);
-      free = location{o, ovf_slots(o), 0, b};
+      free = location{o, ovf_slots(o), 0, b, owner()};
     }
     return {make_iter<iterator>(put_new(free, top, construct)), true};
   }
@@ -681,11 +734,11 @@ class table {
     location loc;
     if (growing()) {
       if constexpr (Observer::enabled) clock_.count_op();
-      if (ranges_ == 0) growth_work(h);
+      if (!ranging()) growth_work(h);
       // A shrink evacuates in index order only, and a running range() defers
       // evacuation, so the key's old bucket may still be waiting: the entry
       // then goes there, and moves with it.
-      if ((kind_ == grow_kind::shrinking || ranges_ != 0) && !is_evacuated(old_.th(h & old_.mask()))) {
+      if ((kind_ == grow_kind::shrinking || ranging()) && !is_evacuated(old_.th(h & old_.mask()))) {
         const std::size_t ob = h & old_.mask();
         loc = free_slot(old_, ob, ob);
       }
@@ -700,10 +753,10 @@ class table {
     bucket_ref c = a.bucket(b);
     value_type* s = a.slots_of(b);
     for (;;) {
-      if (slot_mask e = group(c.tophash).match_empty()) return location{c, s, lowest_slot(e), pos};
+      if (slot_mask e = group(c.tophash).match_empty()) return location{c, s, lowest_slot(e), pos, a.tophash};
       if (!c.overflow()) {
         c = new_overflow(a, c);
-        return location{c, ovf_slots(c), 0, pos};
+        return location{c, ovf_slots(c), 0, pos, a.tophash};
       }
       c = c.next();
       s = ovf_slots(c);
@@ -1194,7 +1247,7 @@ class table {
       }
       for (;;) {
         const group g(c.tophash);
-        if (slot_mask m = g.match_full()) return It(this, c.tophash, s, lowest_slot(m), pos);
+        if (slot_mask m = g.match_full()) return It(owner(), c.tophash, s, lowest_slot(m), pos);
         if (g.match_empty_rest() || !c.overflow()) break;
         c = c.next();
         s = ovf_slots(c);
@@ -1205,7 +1258,7 @@ class table {
 
   template <class It>
   location location_of(const It& it) const noexcept {
-    return location{bucket_at(it.pos_, it.bucket_tophash()), it.bucket_slot_array(), it.slot_index(), it.pos_};
+    return location{bucket_at(it.pos_, it.bucket_tophash()), it.bucket_slot_array(), it.slot_index(), it.pos_, it.arr_};
   }
 
   // Moves an iterator to the next live entry in iteration order, when it is
@@ -1226,7 +1279,7 @@ class table {
       for (bucket_ref c = bucket_at(it.pos_, th).next(); c; c = c.next()) {
         const group gc(c.tophash);
         if (const slot_mask m = gc.match_full()) {
-          it = It(this, c.tophash, ovf_slots(c), lowest_slot(m), it.pos_);
+          it = It(owner(), c.tophash, ovf_slots(c), lowest_slot(m), it.pos_);
           return;
         }
         if (gc.match_empty_rest()) break;
@@ -1247,14 +1300,14 @@ class table {
     for (std::size_t b = it.pos_ + 1; b < n; ++b) {
       const group g(cur_.th(b));
       if (const slot_mask m = g.match_full()) {
-        it = It(this, cur_.th(b), cur_.slots_of(b), lowest_slot(m), b);
+        it = It(owner(), cur_.th(b), cur_.slots_of(b), lowest_slot(m), b);
         return;
       }
       if (g.match_empty_rest() || !cur_.may_chain(b)) continue;
       for (bucket_ref c = cur_.bucket(b).next(); c; c = c.next()) {
         const group gc(c.tophash);
         if (const slot_mask m = gc.match_full()) {
-          it = It(this, c.tophash, ovf_slots(c), lowest_slot(m), b);
+          it = It(owner(), c.tophash, ovf_slots(c), lowest_slot(m), b);
           return;
         }
         if (gc.match_empty_rest()) break;
@@ -1271,7 +1324,7 @@ class table {
 
   template <class It>
   It make_iter(const location& loc) const noexcept {
-    return loc ? It(this, loc.c.tophash, loc.s, loc.i, loc.pos) : It();
+    return loc ? It(loc.arr, loc.c.tophash, loc.s, loc.i, loc.pos) : It();
   }
 
   // ---- memory -------------------------------------------------------------
@@ -1284,15 +1337,16 @@ class table {
     a.set_b(B);
     const std::size_t n = a.nbuckets();
     a.pool_size = B >= 4 ? std::size_t{1} << (B - 4) : 0;
-    // One block: tophash words, links, slots, preallocated overflow buckets,
-    // chained bits.
-    const std::size_t links_off = round_up(n * bucket_slots, alignof(overflow_header*));
+    // One block: the owner word, tophash words, links, slots, preallocated
+    // overflow buckets, chained bits.
+    const std::size_t links_off = round_up(owner_bytes + n * bucket_slots, alignof(overflow_header*));
     const std::size_t slots_off = round_up(links_off + n * sizeof(overflow_header*), alignof(value_type));
     const std::size_t pool_off = round_up(slots_off + n * bucket_slots * sizeof(value_type), align);
     const std::size_t chained_off = round_up(pool_off + a.pool_size * ovf_bucket_bytes, alignof(std::uint64_t));
     a.mem = blocks::allocate(alloc_, chained_off + chained_words(n) * sizeof(std::uint64_t), commit);
     auto* base = static_cast<unsigned char*>(a.mem.ptr);
-    a.tophash = base;
+    ::new (static_cast<void*>(base)) const table*(this);
+    a.tophash = base + owner_bytes;
     a.links = reinterpret_cast<overflow_header**>(base + links_off);
     a.chained = reinterpret_cast<std::uint64_t*>(base + chained_off);
     a.slots = reinterpret_cast<value_type*>(base + slots_off);
@@ -1304,6 +1358,28 @@ class table {
       else std::fill_n(a.chained, chained_words(n), 0);
     }
     return a;
+  }
+
+  // The word before an array's tophash bytes names the table that owns the
+  // array. Iterators reach their table through it, so that an iterator
+  // follows its elements when they change tables (swap, move: iterators
+  // stay valid then, [container.reqmts]); a table re-points it wherever it
+  // takes arrays from another (steal, swap_all). 8 bytes keep the tophash
+  // bytes 8-aligned (the iterator's slot index is in its pointer's low bits).
+  static constexpr std::size_t owner_bytes = sizeof(const table*);
+  static_assert(owner_bytes % bucket_slots == 0);
+  static const table** owner_word(const std::uint8_t* tophash) noexcept {
+    return std::launder(reinterpret_cast<const table**>(const_cast<std::uint8_t*>(tophash) - owner_bytes));
+  }
+  static const table** owner_word(const bucket_array& a) noexcept { return owner_word(a.tophash); }
+  // The table owning the array whose tophash bytes start at `arr`.
+  static const table* owner_of(const std::uint8_t* arr) noexcept { return *owner_word(arr); }
+  // What this table's iterators hold to find it: valid whenever an entry
+  // exists (an iterator may hold the old array's instead: both are kept).
+  const std::uint8_t* owner() const noexcept { return cur_.tophash; }
+  void adopt_arrays() noexcept {
+    if (cur_.tophash) *owner_word(cur_) = this;
+    if (old_.tophash) *owner_word(old_) = this;
   }
 
   static constexpr std::size_t chained_words(std::size_t nbuckets) noexcept { return (nbuckets + 63) / 64; }
@@ -1401,7 +1477,9 @@ class table {
     }
   }
 
-  // Move with unequal allocators: element by element, as std requires. The
+  // Move with unequal allocators: element by element, each move-constructed
+  // (not std::move_if_noexcept: the allocator-aware container requirements
+  // ask for moves, whatever the move may throw). The
   // source is left empty (its elements are moved-from, no longer where their
   // keys hash), as std::unordered_map leaves it. Should the hasher or the
   // allocator throw midway, both tables are left valid and empty.
@@ -1416,7 +1494,7 @@ class table {
           for (bucket_ref c = head; c; c = c.next(), s = c ? ovf_slots(c) : nullptr) {
             for (slot_mask m = group(c.tophash).match_full(); m; m &= m - 1) {
               value_type* src = s + lowest_slot(m);
-              insert_unique(hash_of(Policy::key(*src)), [&](value_type* p) { Policy::transfer(alloc_, p, src); });
+              insert_unique(hash_of(Policy::key(*src)), [&](value_type* p) { Policy::move_construct(alloc_, p, src); });
             }
           }
         });
@@ -1439,7 +1517,7 @@ class table {
   }
 
   void steal(table& o) noexcept {
-    if (ranges_ != 0 || o.ranges_ != 0) fatal("gomap: a map was moved or assigned inside range() on it");
+    if (ranging() || o.ranging()) fatal("gomap: a map was moved or assigned inside range() on it");
     cur_ = o.cur_;
     old_ = o.old_;
     count_ = o.count_;
@@ -1459,6 +1537,7 @@ class table {
     same_size_growths_ = o.same_size_growths_;
     shrinks_ = o.shrinks_;
     retired_ = std::move(o.retired_);
+    adopt_arrays();
     o.cur_ = bucket_array{};
     o.old_ = bucket_array{};
     o.count_ = 0;
@@ -1473,7 +1552,7 @@ class table {
   }
 
   void swap_all(table& o) noexcept {
-    if (ranges_ != 0 || o.ranges_ != 0) fatal("gomap: a map was swapped or assigned inside range() on it");
+    if (ranging() || o.ranging()) fatal("gomap: a map was swapped or assigned inside range() on it");
     using std::swap;
     swap(hash_, o.hash_);
     swap(eq_, o.eq_);
@@ -1498,6 +1577,8 @@ class table {
     swap(same_size_growths_, o.same_size_growths_);
     swap(shrinks_, o.shrinks_);
     swap(retired_, o.retired_);
+    adopt_arrays();
+    o.adopt_arrays();
   }
 
   // ---- state --------------------------------------------------------------
@@ -1523,7 +1604,7 @@ class table {
   std::uint64_t same_size_growths_ = 0;
   std::uint64_t shrinks_ = 0;
   retire_queue retired_;
-  mutable unsigned ranges_ = 0;  // range() calls running on this table
+  mutable std::atomic<unsigned> ranges_{0};  // range() calls running on this table (see ranging())
   [[no_unique_address]] Observer observer_{};
   [[no_unique_address]] growth_clock<Observer::enabled> clock_{};
   writing_flag writing_;
@@ -1547,7 +1628,7 @@ class table_iterator {
   // iterator -> const_iterator
   template <bool C = Const, class = std::enable_if_t<C>>
   table_iterator(const table_iterator<Table, false>& o) noexcept
-      : t_(o.t_), th_(o.th_), s_(o.s_), pos_(o.pos_) {}
+      : arr_(o.arr_), th_(o.th_), s_(o.s_), pos_(o.pos_) {}
 
   reference operator*() const noexcept { return *s_; }
   pointer operator->() const noexcept { return s_; }
@@ -1562,7 +1643,7 @@ class table_iterator {
       ++s_;
       return *this;
     }
-    t_->advance(*this);
+    Table::owner_of(arr_)->advance(*this);
     return *this;
   }
   table_iterator operator++(int) noexcept {
@@ -1571,6 +1652,15 @@ class table_iterator {
     return r;
   }
   friend bool operator==(const table_iterator& a, const table_iterator& b) noexcept { return a.th_ == b.th_; }
+  // iterator == const_iterator as an exact match: through the conversion
+  // alone it ties with any unconstrained operator== that ADL brings in from
+  // the element types (libstdc++ PR 115939). The reversed order is C++20's
+  // rewritten candidate of this one.
+  friend bool operator==(const table_iterator& a, const table_iterator<Table, true>& b) noexcept
+    requires(!Const)
+  {
+    return table_iterator<Table, true>(a) == b;
+  }
 
  private:
   template <class, class, class, class, class>
@@ -1580,8 +1670,8 @@ class table_iterator {
   friend struct table_access;
 
   // From a bucket (its tophash bytes and slots) and a slot index.
-  table_iterator(const Table* t, std::uint8_t* th, value* s, std::size_t i, std::size_t pos) noexcept
-      : t_(t), th_(th + i), s_(s + i), pos_(pos) {}
+  table_iterator(const std::uint8_t* arr, std::uint8_t* th, value* s, std::size_t i, std::size_t pos) noexcept
+      : arr_(arr), th_(th + i), s_(s + i), pos_(pos) {}
 
   std::size_t slot_index() const noexcept { return reinterpret_cast<std::uintptr_t>(th_) % bucket_slots; }
   std::uint8_t* bucket_tophash() const noexcept { return th_ - slot_index(); }
@@ -1591,7 +1681,7 @@ class table_iterator {
     th_ = bucket_tophash() + i;
   }
 
-  const Table* t_ = nullptr;
+  const std::uint8_t* arr_ = nullptr;  // tophash bytes of an array of its table (Table::owner_of)
   std::uint8_t* th_ = nullptr;  // the entry's tophash byte; null for end()
   value* s_ = nullptr;          // the entry
   std::size_t pos_ = 0;         // iteration position of its chain
@@ -1602,7 +1692,7 @@ struct table_access {
   template <class It, class CIt>
   static It unconst(const CIt& c) noexcept {
     It it;
-    it.t_ = c.t_;
+    it.arr_ = c.arr_;
     it.th_ = c.th_;
     it.s_ = c.s_;
     it.pos_ = c.pos_;
