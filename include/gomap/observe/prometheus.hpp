@@ -149,7 +149,7 @@ class metrics_registration {
   ~metrics_registration() { reset(); }
 
   // Copies m.stats() into the registry. Call it where reading `m` is safe
-  // (its owner's thread, or under its lock); O(buckets), as stats() is.
+  // (its owner's thread, or under its lock); O(1), as stats() is.
   template <class M>
   void publish(const M& m) {
     publish(m.stats());
