@@ -12,7 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <gomap/map.hpp>
-#include <gomap/observe/detailed_stats.hpp>
+#include <gomap/detailed_stats.hpp>
 #include <gomap/set.hpp>
 
 #include "support/test_support.hpp"

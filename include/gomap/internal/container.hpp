@@ -440,8 +440,6 @@ class container {
   }
 
  protected:
-  template <class, class, class, class, class>
-  friend class container;
   friend struct table_access;
 
   template <class... Args>
