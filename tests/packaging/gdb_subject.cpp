@@ -10,7 +10,9 @@
 
 #include <cstddef>
 #include <cstdio>
+#include <cstring>
 #include <memory_resource>
+#include <new>
 #include <string>
 
 namespace {
@@ -31,6 +33,26 @@ void describe(char* out, std::size_t n, const char* name, const C& c) {
                 s.size == 1 ? "" : "s", s.B, s.bucket_count, s.bucket_count == 1 ? "" : "s", growth,
                 s.overflow_buckets, s.overflow_buckets == 1 ? "" : "s");
 }
+
+// Fills what it allocates with 0xa5 bytes, which read as live tophash bytes
+// (>= 5): a printer that walks a bucket evacuation has not initialised yet
+// prints garbage instead of passing by luck on zeroed memory.
+template <class T>
+struct poison_allocator {
+  using value_type = T;
+  poison_allocator() = default;
+  template <class U>
+  poison_allocator(const poison_allocator<U>&) noexcept {}
+  T* allocate(std::size_t n) {
+    void* p = ::operator new(n * sizeof(T), std::align_val_t{alignof(T)});
+    std::memset(p, 0xa5, n * sizeof(T));
+    return static_cast<T*>(p);
+  }
+  void deallocate(T* p, std::size_t) noexcept { ::operator delete(p, std::align_val_t{alignof(T)}); }
+  friend bool operator==(const poison_allocator&, const poison_allocator&) noexcept { return true; }
+};
+template <class K, class V>
+using poisoned_map = gomap::map<K, V, gomap::hash<K>, gomap::default_equal<K>, poison_allocator<std::pair<const K, V>>>;
 
 // Every key lands in one bucket (the map mixes in its seed, so equal hashes
 // stay equal): a chain of overflow buckets.
@@ -67,7 +89,7 @@ int main() {
 
   // Mid-doubling: inserts until some but not all old buckets are evacuated,
   // then erases (tombstones in both arrays).
-  gomap::map<int, int> growing;
+  poisoned_map<int, int> growing;
   for (;;) {
     growing[growing_inserted] = growing_inserted * 10;
     ++growing_inserted;
@@ -77,13 +99,15 @@ int main() {
   for (int k = 0; k < growing_inserted; k += 5) growing.erase(k);
   describe(growing_summary, sizeof growing_summary, "gomap::map", growing);
 
-  // Mid-shrink: 10000 keys, all but 50 erased, then new keys until a shrink
-  // has started (it evacuates in bucket order, bounded per insert).
-  gomap::map<int, int> shrinking;
-  for (int k = 0; k < 10000; ++k) shrinking[k] = k;
-  for (int k = 0; k < 9950; ++k) shrinking.erase(k);
-  shrinking_first = 9950;
-  shrinking_last = 9999;
+  // Mid-shrink: 20000 keys (4096 buckets), all but 1600 erased, then new
+  // keys until a shrink to 512 buckets has started. It evacuates old buckets
+  // in order, at most 32 entries per insert, so most of the new buckets are
+  // not initialised yet.
+  poisoned_map<int, int> shrinking;
+  for (int k = 0; k < 20000; ++k) shrinking[k] = k;
+  for (int k = 0; k < 18400; ++k) shrinking.erase(k);
+  shrinking_first = 18400;
+  shrinking_last = 19999;
   while (!shrinking.stats().growing) {
     ++shrinking_last;
     shrinking[shrinking_last] = shrinking_last;
