@@ -45,15 +45,16 @@ def global_int(name):
     return int(gdb.parse_and_eval(name))
 
 
-def expect_elements(expr, want):
-    """`print expr` shows the summary the program computed, then every
-    [key] = value pair of `want` (a dict) exactly once, and nothing else."""
+def expect_elements(expr, want, pair_re=r"\[(-?\d+)\] = (-?\d+)"):
+    """`print expr` shows the summary the program computed (in the global
+    <expr>_summary), then every [key] = value pair of `want` (a dict)
+    exactly once, and nothing else. `pair_re` captures key and value."""
     got = printed(expr)
     summary, _, body = got.partition(" = {")
     want_summary = global_string(expr + "_summary")
     if summary != want_summary:
         fail("print %s: summary\n  expected: %s\n  got:      %s" % (expr, want_summary, summary))
-    pairs = re.findall(r"\[(-?\d+)\] = (-?\d+)", body)
+    pairs = re.findall(pair_re, body)
     seen = {}
     for k, v in pairs:
         k, v = int(k), int(v)
@@ -118,6 +119,9 @@ def main():
         fail("print shrinking: the map is not shown mid-shrink: %s" % printed("shrinking")[:160])
     # One bucket's chain of overflow buckets.
     expect_elements("chained", {k: -k for k in range(global_int("chained_count"))})
+    # The same chain with 32-byte-aligned values (slots after the overflow header's padding).
+    expect_elements("wide_chained", {k: -k for k in range(global_int("chained_count"))},
+                    pair_re=r"\[(-?\d+)\] = \{v = (-?\d+)\}")
 
     # Children are produced lazily: gdb stops asking at `print elements`.
     big = gdb.parse_and_eval("big")

@@ -60,12 +60,19 @@ struct one_bucket_hash {
   std::size_t operator()(int) const noexcept { return 0; }
 };
 
+// Slots aligned past the overflow header's 16 bytes: an overflow bucket's
+// slots start at 32, not 16.
+struct alignas(32) wide {
+  int v;
+};
+
 }  // namespace
 
 // Read by check_gdb.py.
 char growing_summary[256];
 char shrinking_summary[256];
 char chained_summary[256];
+char wide_chained_summary[256];
 int growing_inserted = 0;   // keys 0..growing_inserted-1 went in; multiples of 5 were erased
 int shrinking_first = 0;    // keys shrinking_first..shrinking_last are in
 int shrinking_last = 0;
@@ -117,6 +124,9 @@ int main() {
   gomap::map<int, int, one_bucket_hash> chained;
   for (chained_count = 0; chained_count < 20; ++chained_count) chained[chained_count] = -chained_count;
   describe(chained_summary, sizeof chained_summary, "gomap::map", chained);
+  gomap::map<int, wide, one_bucket_hash> wide_chained;
+  for (int k = 0; k < chained_count; ++k) wide_chained[k] = wide{-k};
+  describe(wide_chained_summary, sizeof wide_chained_summary, "gomap::map", wide_chained);
 
   gomap::map<int, int> big;
   for (int k = 0; k < 100000; ++k) big[k] = k;
@@ -128,7 +138,7 @@ int main() {
 
   stop_here();
   std::printf("%zu\n", m.size() + s.size() + names.size() + words.size() + empty.size() + pm.size() + ps.size() +
-                           growing.size() + shrinking.size() + chained.size() + big.size() +
+                           growing.size() + shrinking.size() + chained.size() + wide_chained.size() + big.size() +
                            static_cast<std::size_t>(it != end) + static_cast<std::size_t>(*sit) +
                            static_cast<std::size_t>(cit->second));
   return 0;
