@@ -130,26 +130,18 @@ def _chain(arr, th, b):
         tops = _read(addr, BUCKET_SLOTS)
 
 
-def _entries(state):
-    """Every element once, in the engine's iteration order (table::first_from
-    and advance): the old array's buckets not yet evacuated, then the
-    current array's buckets that evacuation has initialised. Stops after
-    `count` elements whatever the memory says."""
-    if state.count == 0 or state.cur.tophash == 0:
-        return
+def _live_chains(state):
+    """(array, its tophash reader, bucket) of every chain that may hold live
+    entries, in the engine's iteration order (table::first_from and
+    advance): the old array's buckets not yet evacuated, then the current
+    array's buckets that evacuation has initialised."""
     cur, old = state.cur, state.old
     growing = old.tophash != 0
-    seen = 0
     if growing:
         old_th = _Tophash(old)
         for b in range(1 << old.B):
-            if _is_evacuated(old_th.bucket(b)[0]):
-                continue
-            for v in _chain(old, old_th, b):
-                yield v
-                seen += 1
-                if seen == state.count:
-                    return
+            if not _is_evacuated(old_th.bucket(b)[0]):
+                yield old, old_th, b
     cur_th = _Tophash(cur)
     old_mask = (1 << old.B) - 1
     for b in range(1 << cur.B):
@@ -162,7 +154,17 @@ def _entries(state):
                     continue
             elif not _is_evacuated(old_th.bucket(b & old_mask)[0]):
                 continue
-        for v in _chain(cur, cur_th, b):
+        yield cur, cur_th, b
+
+
+def _entries(state):
+    """Every element once, in the engine's iteration order. Stops after
+    `count` elements whatever the memory says."""
+    if state.count == 0 or state.cur.tophash == 0:
+        return
+    seen = 0
+    for arr, th, b in _live_chains(state):
+        for v in _chain(arr, th, b):
             yield v
             seen += 1
             if seen == state.count:
