@@ -24,9 +24,7 @@ install(TARGETS gomap EXPORT gomapTargets COMPONENT devel)
 install(EXPORT gomapTargets NAMESPACE gomap:: DESTINATION ${GOMAP_INSTALL_CMAKEDIR}
         FILE gomapTargets.cmake COMPONENT devel)
 
-set(_gomap_arch_independent ARCH_INDEPENDENT)
 if(TARGET gomap_http)
-  set(_gomap_arch_independent "")
   install(TARGETS gomap_http EXPORT gomapHttpTargets
           ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT http)
   install(DIRECTORY src/include/gomap DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT http)
@@ -37,8 +35,11 @@ endif()
 
 configure_package_config_file(cmake/gomapConfig.cmake.in "${PROJECT_BINARY_DIR}/gomapConfig.cmake"
   INSTALL_DESTINATION ${GOMAP_INSTALL_CMAKEDIR} NO_SET_AND_CHECK_MACRO)
+# ARCH_INDEPENDENT: the version file is the header-only core's (the .deb is
+# Architecture: all); gomap::http, when installed, is for the architecture
+# it was built on, as any static library.
 write_basic_package_version_file("${PROJECT_BINARY_DIR}/gomapConfigVersion.cmake"
-  COMPATIBILITY SameMajorVersion ${_gomap_arch_independent})
+  COMPATIBILITY SameMajorVersion ARCH_INDEPENDENT)
 install(FILES "${PROJECT_BINARY_DIR}/gomapConfig.cmake" "${PROJECT_BINARY_DIR}/gomapConfigVersion.cmake"
         DESTINATION ${GOMAP_INSTALL_CMAKEDIR} COMPONENT devel)
 
@@ -58,7 +59,11 @@ install(FILES tools/gdb/gomap_printers.py tools/gdb/gomap-gdb.py
 install(FILES README.md docs/debugging.md DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT devel)
 
 # `cpack -G DEB` in the build tree: gomap_<version>_all.deb, the `devel`
-# component under /usr.
+# component under /usr. Not when gomap is someone else's subproject
+# (GOMAP_INSTALL=ON there): CPack's settings are the top-level project's.
+if(NOT PROJECT_IS_TOP_LEVEL)
+  return()
+endif()
 set(CPACK_PACKAGE_NAME gomap)
 set(CPACK_PACKAGE_VENDOR "gomap")
 set(CPACK_PACKAGE_CONTACT "gomap maintainers <gomap@invalid>")

@@ -7,8 +7,10 @@
 #      the installed layout the design notes fix
 #   2. a consumer project: find_package(gomap CONFIG REQUIRED) against that
 #      prefix (gomap::gomap, and gomap::http with COMPONENTS http), built, run
-#   3. the same consumer with add_subdirectory(<checkout>), and with
-#      FetchContent of a file:// git URL of the checkout (its HEAD commit)
+#   3. the same consumer with add_subdirectory(<checkout>) (gomap then
+#      installs nothing), and with FetchContent of a file:// git URL of the
+#      checkout (its HEAD commit; SOURCE_DIR when the tree has uncommitted
+#      changes) and GOMAP_INSTALL=ON (gomap's files then install)
 #   4. a pkg-config consumer: g++ $(pkg-config --cflags gomap)
 #   5. gdb -batch on a program compiled -O0 -g: the printers loaded by the
 #      auto-load stub and by `source`, exact output (check_gdb.py)
@@ -83,13 +85,18 @@ consumer() {  # consumer <name> <cmake args...>: configure, build and run the co
   local said
   said="$("$dir/consumer")" || fail "the $name consumer's program failed: $said"
   step "  $name: $said"
-  # gomap as a subproject installs nothing of its own.
-  if [ "$name" != find_package ]; then
+  # gomap as a subproject installs nothing of its own, unless GOMAP_INSTALL=ON.
+  if [ "$name" = subdirectory ]; then
     run "cmake --install of the $name consumer" cmake --install "$dir" --prefix "$dir/installed"
     if [ -e "$dir/installed" ] && [ -n "$(find "$dir/installed" -type f)" ]; then
       find "$dir/installed" -type f >&2
       fail "gomap as a subproject ($name) installed files (above): install rules must be off unless GOMAP_INSTALL=ON"
     fi
+  elif [ "$name" = fetchcontent ]; then
+    run "cmake --install of the $name consumer" cmake --install "$dir" --prefix "$dir/installed"
+    [ -f "$dir/installed/lib/cmake/gomap/gomapConfig.cmake" ] && [ -f "$dir/installed/include/gomap/map.hpp" ] ||
+      fail "gomap as a subproject with GOMAP_INSTALL=ON ($name) did not install its headers and CMake package"
+    [ ! -e "$dir/CPackConfig.cmake" ] || fail "gomap as a subproject ($name) set up CPack for the parent project"
   fi
 }
 step "consumers: find_package, add_subdirectory, FetchContent"
@@ -102,11 +109,11 @@ consumer subdirectory -DGOMAP_CONSUME=subdirectory -DGOMAP_CHECKOUT="$src"
 # so that what is tested is what is on disk.
 if git -C "$src" rev-parse --verify -q HEAD >/dev/null && [ -z "$(git -C "$src" status --porcelain)" ]; then
   head="$(git -C "$src" rev-parse HEAD)"
-  consumer fetchcontent -DGOMAP_CONSUME=fetchcontent -DGOMAP_GIT_URL="file://$src" -DGOMAP_GIT_TAG="$head" \
+  consumer fetchcontent -DGOMAP_INSTALL=ON -DGOMAP_CONSUME=fetchcontent -DGOMAP_GIT_URL="file://$src" -DGOMAP_GIT_TAG="$head" \
     -DFETCHCONTENT_BASE_DIR="$out/fetchcontent"
   step "  (FetchContent fetched file://$src at ${head:0:12})"
 else
-  consumer fetchcontent -DGOMAP_CONSUME=fetchcontent -DGOMAP_FETCH_SOURCE_DIR="$src" \
+  consumer fetchcontent -DGOMAP_INSTALL=ON -DGOMAP_CONSUME=fetchcontent -DGOMAP_FETCH_SOURCE_DIR="$src" \
     -DFETCHCONTENT_BASE_DIR="$out/fetchcontent"
   step "  (FetchContent used SOURCE_DIR: the checkout has uncommitted changes or no git)"
 fi
