@@ -25,7 +25,7 @@ import gdb.printing
 # Everything this file knows about the engine's field names and memory
 # layout is in this section (include/gomap/internal/table.hpp, bucket.hpp,
 # container.hpp). When the engine's state changes, change only this
-# section; tests/packaging/check_gdb.sh compares exact output and tells.
+# section; tests/packaging/check_gdb.py compares exact output and tells.
 
 BUCKET_SLOTS = 8  # bucket_slots
 EMPTY_REST = 0  # tophash markers (bucket.hpp): 2-4 mark an evacuated slot
