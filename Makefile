@@ -2,11 +2,13 @@
 #   make demo   the main job (for now: the engine demo)
 #   make test   the whole test suite: release build, then ASan+UBSan build,
 #               then the concurrent tests (label tsan) under TSan,
-#               then the benchmarks' smoke pass (tiny N, no timing checks)
+#               then the benchmarks' smoke pass (tiny N, no timing checks),
+#               then the packaging tests (find_package, add_subdirectory,
+#               FetchContent, pkg-config, gdb printers, the .deb)
 #   make bench  the full benchmarks (long); regenerates docs/benchmarks.md
 JOBS ?= $(shell nproc)
 
-.PHONY: demo demo-deps test deps test-release test-asan test-tsan-observe bench bench-smoke callgrind clean
+.PHONY: demo demo-deps test deps test-release test-asan test-tsan-observe test-packaging bench bench-smoke callgrind clean
 
 deps:
 	@scripts/install-deps.sh build observe
@@ -19,7 +21,7 @@ demo: demo-deps
 	cmake --build --preset release --target gomap_demo -j $(JOBS)
 	./build/release/examples/gomap_demo
 
-test: deps test-release test-asan test-tsan-observe bench-smoke
+test: deps test-release test-asan test-tsan-observe bench-smoke test-packaging
 
 test-release:
 	cmake --preset release >/dev/null
@@ -37,6 +39,11 @@ test-tsan-observe:
 	cmake --preset tsan >/dev/null
 	cmake --build --preset tsan --target gomap_observe_tests test_concurrent_readers -j $(JOBS)
 	ctest --preset tsan -L tsan -j $(JOBS)
+
+# gomap as its users consume it: tests/packaging/run.sh (~35 s on 2 cores).
+test-packaging:
+	@scripts/install-deps.sh build observe packaging
+	JOBS=$(JOBS) tests/packaging/run.sh
 
 bench:
 	@scripts/install-deps.sh bench
