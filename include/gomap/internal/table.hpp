@@ -87,6 +87,7 @@
 #include "../shrink_policy.hpp"
 #include "bucket.hpp"
 #include "bucket_array.hpp"
+#include "debug.hpp"
 #include "memory.hpp"
 #include "misuse.hpp"
 
@@ -154,6 +155,9 @@ struct table_counts {
   std::uint64_t growths_ = 0;
   std::uint64_t same_size_growths_ = 0;
   std::uint64_t shrinks_ = 0;
+#if GOMAP_DEBUG
+  std::uint64_t generation_ = 0;  // operations that invalidated iterators (debug.hpp)
+#endif
 };
 
 struct table_settings {
@@ -171,6 +175,9 @@ struct slot_position {
   std::uint8_t* th = nullptr;         // the entry's tophash byte; null for end()
   Value* s = nullptr;                 // the entry
   std::size_t pos = 0;                // iteration position of its chain
+#if GOMAP_DEBUG
+  std::uint64_t gen = 0;  // the table's generation when the iterator was made (debug.hpp)
+#endif
 
   // Slot i of a bucket (its tophash bytes and slots) in the chain at pos.
   static slot_position at(const std::uint8_t* arr, std::uint8_t* th, Value* s, std::size_t i,
@@ -355,10 +362,10 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
 
   // ---- iteration ----------------------------------------------------------
 
-  iterator begin() noexcept { return iterator(first_from(0)); }
-  const_iterator begin() const noexcept { return const_iterator(first_from(0)); }
-  iterator end() noexcept { return iterator(); }
-  const_iterator end() const noexcept { return const_iterator(); }
+  iterator begin() noexcept { return iterator(stamped(first_from(0))); }
+  const_iterator begin() const noexcept { return const_iterator(stamped(first_from(0))); }
+  iterator end() noexcept { return iterator(end_position()); }
+  const_iterator end() const noexcept { return const_iterator(end_position()); }
 
   // ---- lookup -------------------------------------------------------------
 
@@ -446,6 +453,7 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
   // buckets and the old array of a growth in progress, re-draws the seed.
   void clear() noexcept {
     writing_flag::guard g(writing_);
+    invalidate_iterators();
     if (ranging()) {
       // A range() is walking these chains: empty them in place, free nothing.
       empty_in_place();
@@ -635,7 +643,7 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
     value_type* s = cur_.slots_of(b);
     const group g(th);
     if (value_type* v = match_key(g, top, s, key)) [[likely]]
-      return {iterator(position::at(owner(), th, s, static_cast<std::size_t>(v - s), b)), false};
+      return {iterator(stamped(position::at(owner(), th, s, static_cast<std::size_t>(v - s), b))), false};
     if (!g.match_empty_rest()) [[unlikely]]
       return insert_fast_chain(key, h, construct);
     // The first empty slot: a tombstone before the empty_rest run, or its start.
@@ -654,7 +662,7 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
     for (;;) {
       const group g(k.tophash());
       if (value_type* v = match_key(g, top, k.slots(), key)) [[likely]]
-        return {iterator(position::at(owner(), k.tophash(), k.slots(), static_cast<std::size_t>(v - k.slots()), b)), false};
+        return {iterator(stamped(position::at(owner(), k.tophash(), k.slots(), static_cast<std::size_t>(v - k.slots()), b))), false};
       if (!free) {
         if (slot_mask e = g.match_empty()) free = location{k.bucket(), k.slots(), lowest_slot(e), b, owner()};
       }
@@ -671,7 +679,9 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
   // Constructs a new entry in the empty slot `loc` and counts it.
   template <class F>
   GOMAP_INTERNAL_INLINE const location& put_new(const location& loc, std::uint8_t top, F& construct) {
+    GOMAP_ASSERT(is_empty(loc.c.tophash[loc.i]), "an insert's slot is empty");
     construct(loc.s + loc.i);  // may throw: the slot stays empty
+    invalidate_iterators();
     tombstones_ -= loc.c.tophash[loc.i] == empty_one;
     loc.c.tophash[loc.i] = top;
     ++count_;
@@ -974,6 +984,8 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
       }
       commit_evacuation(ob);
     }
+    GOMAP_ASSERT(is_evacuated(old_.th(ob)) && !old_.bucket(ob).overflow(),
+                 "an evacuated old bucket is marked evacuated and has no overflow chain");
     if (ob == nevacuate_) advance_evacuation_mark();
     return moved;
   }
@@ -1047,6 +1059,8 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
   }
 
   void finish_growth() noexcept {
+    GOMAP_ASSERT(nevacuate_ == old_.nbuckets() && kind_ != grow_kind::none && old_.overflow == 0,
+                 "a growth ends when every old bucket is evacuated and its chains freed");
     report_growth_end();
     release_array(old_, /*now=*/false);
     old_ = bucket_array{};
@@ -1057,6 +1071,7 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
   // Runs any growth in progress to completion, then doubles until B >= target
   // (explicit whole-table calls only: reserve, rehash). Never shrinks.
   void grow_to(unsigned target) {
+    invalidate_iterators();
     no_range_running("reserve()/rehash()");
     writing_flag::guard g(writing_);
     if (target > max_b) throw std::length_error("gomap: requested size exceeds the largest bucket array");
@@ -1079,6 +1094,7 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
   // Shrinks to `target` buckets now, incrementally evacuating to completion
   // (shrink_to_fit, rehash): a whole-table call. Resets the shrink floor.
   void shrink_to(unsigned target) {
+    invalidate_iterators();
     no_range_running("shrink_to_fit()/rehash()");
     writing_flag::guard g(writing_);
     shrink_floor_b_ = min_auto_shrink_b;
@@ -1144,6 +1160,7 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
     }
     bucket_ref c = loc.c;
     std::size_t i = loc.i;
+    GOMAP_ASSERT(c.tophash[i] >= min_tophash && count_ > 0, "an erased slot holds an entry");
     Policy::destroy(alloc_, loc.s + i);
     c.tophash[i] = empty_one;
     ++tombstones_;
@@ -1302,7 +1319,7 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
 
   template <class It>
   It make_iter(const location& loc) const noexcept {
-    return loc ? It(position::at(loc.arr, loc.c.tophash, loc.s, loc.i, loc.pos)) : It();
+    return loc ? It(stamped(position::at(loc.arr, loc.c.tophash, loc.s, loc.i, loc.pos))) : It(end_position());
   }
 
   // ---- memory (bucket_array.hpp) --------------------------------------------
@@ -1312,6 +1329,35 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
   }
   void release_array(bucket_array& a, bool now) noexcept { a.release(alloc_, retired_, now); }
   void free_chain_after(bucket_array& a, bucket_ref c) noexcept { a.free_chain_after(alloc_, c, ovf_allocated_); }
+
+  // Debug mode's generation (debug.hpp): bumped by every operation that may
+  // invalidate iterators; an iterator is stamped with it when made.
+  void invalidate_iterators() noexcept {
+#if GOMAP_DEBUG
+    ++generation_;
+#endif
+  }
+  position stamped(position p) const noexcept {
+#if GOMAP_DEBUG
+    p.gen = generation_;
+#endif
+    return p;
+  }
+  // end(): nowhere; in debug mode it names its table (when it has an array),
+  // so that comparing iterators of two maps is caught.
+  position end_position() const noexcept {
+#if GOMAP_DEBUG
+    return position{cur_.tophash, nullptr, nullptr, 0};
+#else
+    return {};
+#endif
+  }
+#if GOMAP_DEBUG
+ public:
+  std::uint64_t generation() const noexcept { return generation_; }
+
+ private:
+#endif
 
   // What this table's iterators hold to find it: valid whenever an entry exists.
   const std::uint8_t* owner() const noexcept { return cur_.tophash; }
@@ -1354,6 +1400,7 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
   // Destroys every entry and returns all memory: the contents are reset,
   // the lifetime counts and the settings stay.
   void destroy_all() noexcept {
+    invalidate_iterators();
     destroy_entries_and_overflow();
     release_array(old_, /*now=*/true);
     release_array(cur_, /*now=*/true);
@@ -1486,20 +1533,33 @@ class table_iterator {
   explicit table_iterator(const position_type& p) noexcept : p_(p) {}
   const position_type& position() const noexcept { return p_; }
 
-  reference operator*() const noexcept { return *p_.s; }
-  pointer operator->() const noexcept { return p_.s; }
+  reference operator*() const noexcept {
+    debug_check(msg_deref_end);
+    return *p_.s;
+  }
+  pointer operator->() const noexcept {
+    debug_check(msg_deref_end);
+    return p_.s;
+  }
   // Entries fill a bucket from slot 0 (erases leave tombstones), so the next
   // live entry is most often the next slot: one byte test, no bucket match.
   // A bucket's tophash bytes are 8-aligned, so the bucket ends where the
   // next byte's address is a multiple of 8. Otherwise the engine steps.
   table_iterator& operator++() noexcept {
+    debug_check(msg_increment_end);
     const std::uint8_t* next = p_.th + 1;
     if ((reinterpret_cast<std::uintptr_t>(next) % bucket_slots) != 0 && *next >= min_tophash) [[likely]] {
       ++p_.th;
       ++p_.s;
       return *this;
     }
+#if GOMAP_DEBUG
+    const std::uint64_t gen = p_.gen;
     Table::owner_of(p_.arr)->step(p_);
+    p_.gen = gen;
+#else
+    Table::owner_of(p_.arr)->step(p_);
+#endif
     return *this;
   }
   table_iterator operator++(int) noexcept {
@@ -1507,7 +1567,12 @@ class table_iterator {
     ++*this;
     return r;
   }
-  friend bool operator==(const table_iterator& a, const table_iterator& b) noexcept { return a.p_.th == b.p_.th; }
+  friend bool operator==(const table_iterator& a, const table_iterator& b) noexcept {
+#if GOMAP_DEBUG
+    if (a.p_.arr && b.p_.arr && Table::owner_of(a.p_.arr) != Table::owner_of(b.p_.arr)) debug_failure(msg_two_maps);
+#endif
+    return a.p_.th == b.p_.th;
+  }
   // iterator == const_iterator as an exact match: through the conversion
   // alone it ties with any unconstrained operator== that ADL brings in from
   // the element types (libstdc++ PR 115939). The reversed order is C++20's
@@ -1515,10 +1580,20 @@ class table_iterator {
   friend bool operator==(const table_iterator& a, const table_iterator<Table, true>& b) noexcept
     requires(!Const)
   {
-    return a.p_.th == b.position().th;
+    return table_iterator<Table, true>(a) == b;
   }
 
  private:
+  // Debug mode: the iterator must point at a live entry of the generation
+  // it was made in.
+  void debug_check([[maybe_unused]] const char* at_end) const noexcept {
+#if GOMAP_DEBUG
+    if (!p_.th) debug_failure(at_end);
+    if (Table::owner_of(p_.arr)->generation() != p_.gen) debug_failure(msg_stale_iterator);
+    if (*p_.th < min_tophash) debug_failure(msg_erased_iterator);
+#endif
+  }
+
   position_type p_;
 };
 
