@@ -11,8 +11,8 @@
 
 #include <gtest/gtest.h>
 
-#include <gomap/map.hpp>
 #include <gomap/detailed_stats.hpp>
+#include <gomap/map.hpp>
 #include <gomap/set.hpp>
 
 #include "support/test_support.hpp"

@@ -60,7 +60,9 @@ struct u64_cfg {
   using K = std::uint64_t;
   using V = std::uint64_t;
   using hasher = u64_hash;
-  static K key(int i) { return (static_cast<std::uint64_t>(i) << 24) | ((static_cast<std::uint64_t>(i) * 2654435761u) & 0xffffff); }
+  static K key(int i) {
+    return (static_cast<std::uint64_t>(i) << 24) | ((static_cast<std::uint64_t>(i) * 2654435761u) & 0xffffff);
+  }
   static int key_index(const K& k) { return static_cast<int>(k >> 24); }
   static V val(int v) { return static_cast<V>(v) * 3 + 1; }
   static int val_int(const V& v) { return static_cast<int>((v - 1) / 3); }
@@ -150,12 +152,14 @@ class differential {
     }
     if (!failed_) compare_all(m_, "final comparison");
     const gomap::map_stats s = m_.stats();
-    std::printf("[ figures  ] seed %llu: %llu ops, mean size %llu, max size %zu, max B %u, max tombstones %zu, max overflow %zu, "
-                "growths %llu, same-size %llu, shrinks %llu (last map object)\n",
-                static_cast<unsigned long long>(seed_), static_cast<unsigned long long>(op_),
-                static_cast<unsigned long long>(op_ ? sum_size_ / op_ : 0), max_size_, max_b_,
-                max_tombstones_, max_overflow_, static_cast<unsigned long long>(s.growths),
-                static_cast<unsigned long long>(s.same_size_growths), static_cast<unsigned long long>(s.shrinks));
+    std::printf(
+        "[ figures  ] seed %llu: %llu ops, mean size %llu, max size %zu, max B %u, max tombstones %zu, max overflow "
+        "%zu, "
+        "growths %llu, same-size %llu, shrinks %llu (last map object)\n",
+        static_cast<unsigned long long>(seed_), static_cast<unsigned long long>(op_),
+        static_cast<unsigned long long>(op_ ? sum_size_ / op_ : 0), max_size_, max_b_, max_tombstones_, max_overflow_,
+        static_cast<unsigned long long>(s.growths), static_cast<unsigned long long>(s.same_size_growths),
+        static_cast<unsigned long long>(s.shrinks));
     // Lifetime counters are per map object and copies/moves restart them, so
     // what matters is that each kind of growth happened at all over the run.
     totals_.growths += s.growths;
@@ -183,8 +187,8 @@ class differential {
   void fail(const std::string& what) {
     if (failed_) return;
     failed_ = true;
-    ADD_FAILURE() << "seed " << seed_ << ", op " << op_ << ": " << what
-                  << "\n  replay: GOMAP_DIFF_SEED=" << seed_ << " GOMAP_DIFF_OPS=" << op_ + 1;
+    ADD_FAILURE() << "seed " << seed_ << ", op " << op_ << ": " << what << "\n  replay: GOMAP_DIFF_SEED=" << seed_
+                  << " GOMAP_DIFF_OPS=" << op_ + 1;
   }
   void expect(bool ok, const char* what) {
     if (!ok) fail(what);
@@ -386,7 +390,7 @@ class differential {
   void do_shrink_to_fit() { m_.shrink_to_fit(); }
   void do_toggle_shrink_policy() {
     m_.set_shrink_policy(m_.shrink_policy() == gomap::shrink_policy::shrink ? gomap::shrink_policy::never
-                                                                              : gomap::shrink_policy::shrink);
+                                                                            : gomap::shrink_policy::shrink);
   }
   void do_copy() {
     Map c(m_);

@@ -143,9 +143,9 @@ void insert_key(Map& m, int k) {
   using V = typename Map::mapped_type;
   const typename Map::value_type v(counted(k), make_value<V>(k));
   switch (k % 4) {
-    case 0: m.insert(v); break;                         // copies key and value
-    case 1: m.emplace(v.first, v.second); break;        // copies
-    case 2: m.try_emplace(v.first, v.second); break;    // copies the value
+    case 0: m.insert(v); break;                              // copies key and value
+    case 1: m.emplace(v.first, v.second); break;             // copies
+    case 2: m.try_emplace(v.first, v.second); break;         // copies the value
     default: m.emplace(typename Map::value_type(v)); break;  // copies, then moves
   }
 }

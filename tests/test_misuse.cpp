@@ -142,9 +142,7 @@ TEST(ConcurrentMisuse, heavy_single_threaded_workload_never_trips_the_check) {
         m.erase(k);
         model.erase(k);
         break;
-      case 4:
-        ASSERT_EQ(m.contains(k), model.count(k) == 1);
-        break;
+      case 4: ASSERT_EQ(m.contains(k), model.count(k) == 1); break;
       case 5:
         armed = true;
         try {

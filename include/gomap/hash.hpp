@@ -55,9 +55,8 @@ inline std::uint64_t mix_seeded(std::uint64_t h, std::uint64_t seed) noexcept {
 }
 
 template <class T>
-inline constexpr bool is_string_like_v =
-    std::is_same_v<T, std::string> || std::is_same_v<T, std::string_view> ||
-    std::is_same_v<T, const char*> || std::is_same_v<T, char*>;
+inline constexpr bool is_string_like_v = std::is_same_v<T, std::string> || std::is_same_v<T, std::string_view> ||
+                                         std::is_same_v<T, const char*> || std::is_same_v<T, char*>;
 
 }  // namespace internal
 
@@ -68,8 +67,7 @@ inline constexpr bool is_string_like_v =
 template <class T, class = void>
 struct hash {
   using is_seeded = void;
-  std::uint64_t operator()(const T& v, std::uint64_t seed = 0) const
-      noexcept(noexcept(std::hash<T>{}(v))) {
+  std::uint64_t operator()(const T& v, std::uint64_t seed = 0) const noexcept(noexcept(std::hash<T>{}(v))) {
     return internal::mix_seeded(static_cast<std::uint64_t>(std::hash<T>{}(v)), seed);
   }
 };
@@ -129,14 +127,14 @@ struct string_equal {
 template <class K>
 using default_equal = std::conditional_t<internal::is_string_like_v<K>, string_equal, std::equal_to<K>>;
 
-namespace internal {
-
-}  // namespace internal
+namespace internal {}  // namespace internal
 
 // Whether the map passes its seed to hasher H (see the top of this file).
 // Specialise it for a hasher you cannot add the member to.
 template <class H>
-struct is_seeded_hasher : std::bool_constant<requires { typename H::is_seeded; }> {};
+    struct is_seeded_hasher : std::bool_constant < requires {
+  typename H::is_seeded;
+} > {};
 
 namespace internal {
 
@@ -144,7 +142,9 @@ template <class H, class K>
 concept seeded_hasher = is_seeded_hasher<H>::value;
 
 template <class H>
-concept transparent = requires { typename H::is_transparent; };
+concept transparent = requires {
+  typename H::is_transparent;
+};
 
 // What std's deduction guides call an allocator: it names a value_type and
 // can allocate. Keeps a hasher from being deduced as an allocator and back.
@@ -174,14 +174,18 @@ constexpr bool nothrow_hash() noexcept {
 template <class H, class K>
 std::uint64_t seeded_hash(const H& h, const K& k, std::uint64_t seed) noexcept(nothrow_hash<H, K>()) {
   if constexpr (seeded_hasher<H, K>) {
-    static_assert(requires { { h(k, seed) } -> std::convertible_to<std::uint64_t>; },
-                  "gomap: this hasher declares is_seeded, so the map calls h(key, std::uint64_t seed): "
-                  "give it that operator() (or drop is_seeded to have its h(key) post-mixed)");
+    static_assert(
+        requires {
+          { h(k, seed) } -> std::convertible_to<std::uint64_t>;
+        },
+        "gomap: this hasher declares is_seeded, so the map calls h(key, std::uint64_t seed): "
+        "give it that operator() (or drop is_seeded to have its h(key) post-mixed)");
     return static_cast<std::uint64_t>(h(k, seed));
   } else {
-    static_assert(requires { h(k); } || !requires { h(k, seed); },
-                  "gomap: this hasher takes (key, seed) but does not say it is seeded: add "
-                  "`using is_seeded = void;` to it (or specialise gomap::is_seeded_hasher)");
+    static_assert(
+        requires { h(k); } || !requires { h(k, seed); },
+        "gomap: this hasher takes (key, seed) but does not say it is seeded: add "
+        "`using is_seeded = void;` to it (or specialise gomap::is_seeded_hasher)");
     return mix_seeded(static_cast<std::uint64_t>(h(k)), seed);
   }
 }

@@ -9,8 +9,8 @@
 
 #include <gtest/gtest.h>
 
-#include <gomap/map.hpp>
 #include <gomap/detailed_stats.hpp>
+#include <gomap/map.hpp>
 #include <gomap/set.hpp>
 
 #include "../support/test_support.hpp"
@@ -79,7 +79,7 @@ TEST(DetailedStats, hand_placed_chains_are_counted_exactly) {
   ASSERT_EQ(m.stats().B, 4u);
   for (u64 t = 10; t < 19; ++t) m.emplace(placed(0, t), t);  // 9 keys: a chain of 2 buckets
   for (u64 t = 10; t < 13; ++t) m.emplace(placed(1, t), t);  // 3 keys
-  m.erase(placed(0, 12));  // a tombstone mid-bucket (slots after it are full)
+  m.erase(placed(0, 12));                                    // a tombstone mid-bucket (slots after it are full)
   GOTEST_ASSERT_VALID(m);
 
   const gomap::detailed_map_stats d = gomap::detailed_stats(m);

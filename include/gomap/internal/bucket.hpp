@@ -115,8 +115,8 @@ struct bucket_ref {
 // Where an overflow bucket's slots start: after its header, at the value
 // type's alignment.
 template <class Value>
-inline constexpr std::size_t overflow_slot_offset =
-    (sizeof(overflow_header) + alignof(Value) - 1) / alignof(Value) * alignof(Value);
+inline constexpr std::size_t overflow_slot_offset = (sizeof(overflow_header) + alignof(Value) - 1) / alignof(Value) *
+                                                    alignof(Value);
 
 template <class Value>
 inline Value* overflow_slots(bucket_ref c) noexcept {

@@ -128,8 +128,7 @@ struct bucket_array {
     a.set_b(B);
     const std::size_t n = a.nbuckets();
     a.pool_size = B >= 4 ? std::size_t{1} << (B - 4) : 0;
-    const std::size_t links_off =
-        layout::round_up(layout::owner_bytes + n * bucket_slots, alignof(overflow_header*));
+    const std::size_t links_off = layout::round_up(layout::owner_bytes + n * bucket_slots, alignof(overflow_header*));
     const std::size_t slots_off = layout::round_up(links_off + n * sizeof(overflow_header*), alignof(Value));
     const std::size_t pool_off = layout::round_up(slots_off + n * bucket_slots * sizeof(Value), layout::align);
     const std::size_t chained_off =
@@ -145,8 +144,10 @@ struct bucket_array {
     if (!a.mem.zeroed) {
       // The chained bits must start clear even where buckets are left for
       // evacuation to initialise: 1/1088 of the array (at 16-byte entries).
-      if (init) a.reset_all();
-      else std::fill_n(a.chained, layout::chained_words(n), 0);
+      if (init)
+        a.reset_all();
+      else
+        std::fill_n(a.chained, layout::chained_words(n), 0);
     }
     return a;
   }

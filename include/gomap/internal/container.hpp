@@ -83,10 +83,9 @@ class container {
 
   // Needs a default-constructible hasher, equality and allocator (without
   // them std::is_default_constructible is false, not an error).
-  container()
-    requires(std::is_default_constructible_v<Hash> && std::is_default_constructible_v<Eq> &&
-             std::is_default_constructible_v<Alloc> && std::is_default_constructible_v<Observer>)
-  = default;
+  container() requires(
+      std::is_default_constructible_v<Hash>&& std::is_default_constructible_v<Eq>&&
+          std::is_default_constructible_v<Alloc>&& std::is_default_constructible_v<Observer>) = default;
   explicit container(size_type hint, const hasher& h = hasher(), const key_equal& e = key_equal(),
                      const allocator_type& a = allocator_type())
       : t_(hint, h, e, a) {}
@@ -231,9 +230,7 @@ class container {
     t_.erase_at(pos);
     return unconst(next);
   }
-  iterator erase(iterator pos) noexcept
-    requires(!std::is_same_v<iterator, const_iterator>)
-  {
+  iterator erase(iterator pos) noexcept requires(!std::is_same_v<iterator, const_iterator>) {
     return erase(const_iterator(pos));
   }
   iterator erase(const_iterator first, const_iterator last) noexcept {
@@ -242,8 +239,7 @@ class container {
   }
   // Erases the entry with this key, if any; returns how many were erased (0 or 1).
   template <class K = key_type>
-    requires(!std::is_convertible_v<const K&, const_iterator>)
-  size_type erase(const key_arg<K>& key) {
+  requires(!std::is_convertible_v<const K&, const_iterator>) size_type erase(const key_arg<K>& key) {
     return t_.erase_key(key);
   }
 
@@ -265,8 +261,7 @@ class container {
     return node;
   }
   template <class K = key_type>
-    requires(!std::is_convertible_v<const K&, const_iterator>)
-  node_type extract(const key_arg<K>& key) {
+  requires(!std::is_convertible_v<const K&, const_iterator>) node_type extract(const key_arg<K>& key) {
     auto it = find(key);
     return it == end() ? node_type() : extract(it);
   }
@@ -351,11 +346,9 @@ class container {
       return t_.contains(key) ? 1 : 0;
     }
   }
-  // [find(key), std::next(find(key))), or {end(), end()}. Differs from std: with a transparent equality under which several
-  // stored keys are equivalent to `key`, the range holds the first one found
-  // only (they are not adjacent in a bucket chain, so no range could hold
-  // all of them); count() gives their number, iteration with key_eq() finds
-  // them.
+  // [find(key), std::next(find(key))), or {end(), end()}. Differs from std: with a transparent equality under which
+  // several stored keys are equivalent to `key`, the range holds the first one found only (they are not adjacent in a
+  // bucket chain, so no range could hold all of them); count() gives their number, iteration with key_eq() finds them.
   template <class K = key_type>
   std::pair<iterator, iterator> equal_range(const key_arg<K>& key) {
     auto it = find(key);
@@ -503,7 +496,7 @@ class container {
   }
   template <class P>
   static constexpr bool has_key_first = [] {
-    if constexpr (requires(P& p) { p.first; }) {
+    if constexpr (requires(P & p) { p.first; }) {
       return std::is_same_v<std::remove_cvref_t<decltype(std::declval<P&>().first)>, key_type>;
     } else {
       return false;

@@ -40,8 +40,9 @@ struct map_policy {
 
   static constexpr bool nothrow_move =
       std::is_nothrow_move_constructible_v<K> && std::is_nothrow_move_constructible_v<V>;
-  static constexpr bool transfer_moves =
-      transfer_moves_v<nothrow_move, std::is_copy_constructible_v<K> && std::is_copy_constructible_v<V>>;
+  static constexpr bool transfer_moves = transfer_moves_v < nothrow_move,
+                        std::is_copy_constructible_v<K>&&std::is_copy_constructible_v < V >>
+      ;
 
   // The key of a stored pair is const to users; the engine moves it when it
   // relocates the element and destroys the source right after, the same

@@ -83,8 +83,8 @@
 
 #include "../hash.hpp"
 #include "../observe/events.hpp"
-#include "../stats.hpp"
 #include "../shrink_policy.hpp"
+#include "../stats.hpp"
 #include "bucket.hpp"
 #include "bucket_array.hpp"
 #include "debug.hpp"
@@ -208,6 +208,7 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
   static_assert(growth_observer<Observer>,
                 "gomap: an Observer needs `static constexpr bool enabled` and "
                 "`void on_growth_event(const gomap::growth_event&) noexcept`");
+
  public:
   using key_type = typename Policy::key_type;
   using value_type = typename Policy::value_type;
@@ -235,18 +236,18 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
   table_counts& counts() noexcept { return *this; }
   table_settings& settings() noexcept { return *this; }
   // The fields, by their names (the groups are dependent bases).
-  using contents::cur_;
-  using contents::old_;
+  using contents::clock_;
   using contents::count_;
-  using contents::tombstones_;
+  using contents::cur_;
   using contents::fast_insert_limit_;
+  using contents::kind_;
   using contents::nevacuate_;
   using contents::noverflow_;
+  using contents::old_;
   using contents::ovf_allocated_;
-  using contents::shrink_below_;
-  using contents::kind_;
   using contents::retired_;
-  using contents::clock_;
+  using contents::shrink_below_;
+  using contents::tombstones_;
 
   // Where a found entry lives: enough to erase it (the chain head for the
   // empty_rest walk back) and to build an iterator.
@@ -267,10 +268,8 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
 
   // Only where every policy object can be default-constructed (so that
   // std::is_default_constructible answers false instead of failing).
-  table()
-    requires(std::is_default_constructible_v<Hash> && std::is_default_constructible_v<Eq> &&
-             std::is_default_constructible_v<Alloc> && std::is_default_constructible_v<Observer>)
-  = default;
+  table() requires(std::is_default_constructible_v<Hash>&& std::is_default_constructible_v<Eq>&&
+                       std::is_default_constructible_v<Alloc>&& std::is_default_constructible_v<Observer>) = default;
 
   table(size_type hint, const Hash& h, const Eq& e, const Alloc& a) : hash_(h), eq_(e), alloc_(a) {
     if (hint > max_size()) throw std::length_error("gomap: capacity hint exceeds max_size()");
@@ -296,13 +295,16 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
                                                           std::is_nothrow_move_assignable_v<Observer>;
 
   table(table&& o) noexcept(nothrow_policy_moves)
-      : hash_(std::move(o.hash_)), eq_(std::move(o.eq_)), alloc_(std::move(o.alloc_)), observer_(std::move(o.observer_)) {
+      : hash_(std::move(o.hash_)),
+        eq_(std::move(o.eq_)),
+        alloc_(std::move(o.alloc_)),
+        observer_(std::move(o.observer_)) {
     steal(o);
   }
 
   // With an allocator that compares equal the arrays are taken (O(1), no
   // throw); otherwise the elements are moved one by one.
-  table(table&& o, const Alloc& a) noexcept(nothrow_policy_moves && alloc_traits::is_always_equal::value)
+  table(table&& o, const Alloc& a) noexcept(nothrow_policy_moves&& alloc_traits::is_always_equal::value)
       : hash_(std::move(o.hash_)), eq_(std::move(o.eq_)), alloc_(a), observer_(std::move(o.observer_)) {
     if (alloc_ == o.alloc_) {
       steal(o);
@@ -342,9 +344,7 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
 
   ~table() { destroy_all(); }
 
-  void swap(table& o) noexcept(std::is_nothrow_swappable_v<Hash> && std::is_nothrow_swappable_v<Eq>) {
-    swap_all(o);
-  }
+  void swap(table& o) noexcept(std::is_nothrow_swappable_v<Hash>&& std::is_nothrow_swappable_v<Eq>) { swap_all(o); }
 
   // ---- observers ----------------------------------------------------------
 
@@ -515,7 +515,8 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
     s.growths = growths_;
     s.same_size_growths = same_size_growths_;
     s.shrinks = shrinks_;
-    s.bytes_allocated = cur_.mem.bytes + old_.mem.bytes + ovf_allocated_ * layout::ovf_bucket_bytes + retired_.bytes_held();
+    s.bytes_allocated =
+        cur_.mem.bytes + old_.mem.bytes + ovf_allocated_ * layout::ovf_bucket_bytes + retired_.bytes_held();
     s.tombstones = tombstones_;
     return s;
   }
@@ -568,7 +569,6 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
   }
 
   static const key_type& policy_key(const value_type& v) noexcept { return Policy::key(v); }
-
 
   // ---- probing ------------------------------------------------------------
 
@@ -647,7 +647,8 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
     if (!g.match_empty_rest()) [[unlikely]]
       return insert_fast_chain(key, h, construct);
     // The first empty slot: a tombstone before the empty_rest run, or its start.
-    return {make_iter<iterator>(put_new(location{cur_.bucket(b), s, lowest_slot(g.match_empty()), b, owner()}, top, construct)),
+    return {make_iter<iterator>(
+                put_new(location{cur_.bucket(b), s, lowest_slot(g.match_empty()), b, owner()}, top, construct)),
             true};
   }
 
@@ -662,7 +663,9 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
     for (;;) {
       const group g(k.tophash());
       if (value_type* v = match_key(g, top, k.slots(), key)) [[likely]]
-        return {iterator(stamped(position::at(owner(), k.tophash(), k.slots(), static_cast<std::size_t>(v - k.slots()), b))), false};
+        return {iterator(
+                    stamped(position::at(owner(), k.tophash(), k.slots(), static_cast<std::size_t>(v - k.slots()), b))),
+                false};
       if (!free) {
         if (slot_mask e = g.match_empty()) free = location{k.bucket(), k.slots(), lowest_slot(e), b, owner()};
       }
@@ -887,8 +890,7 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
       return;
     }
     std::size_t moved = 0;
-    for (std::size_t visited = 0;
-         growing() && visited < shrink_step_buckets && moved < shrink_step_entries; ++visited)
+    for (std::size_t visited = 0; growing() && visited < shrink_step_buckets && moved < shrink_step_entries; ++visited)
       moved += evacuate(nevacuate_);
   }
 
@@ -1001,7 +1003,7 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
         std::uint64_t w;
         std::memcpy(&w, th, 8);
         constexpr std::uint64_t ones = 0x0101010101010101ull;
-        const std::uint64_t marked = (w >> 1) & ones;  // evacuated_x/y: 2 or 3
+        const std::uint64_t marked = (w >> 1) & ones;     // evacuated_x/y: 2 or 3
         const std::uint64_t tomb = w & ~(w >> 1) & ones;  // empty_one
         tombstones_ -= static_cast<std::size_t>((tomb * ones) >> 56);
         w = (w & (marked * 0xff)) | ((marked ^ ones) * evacuated_empty);
@@ -1019,7 +1021,6 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
     }
     free_chain_after(old_, old_.bucket(ob));
   }
-
 
   // Puts back every entry already transferred out of old bucket `ob`: the k-th
   // slot marked evacuated_x is the k-th entry appended after x0 (likewise y).
@@ -1139,7 +1140,6 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
   void shrink_to_fit() { shrink_to(b_for_hint(count_)); }
 
  private:
-
   // ---- erasure ------------------------------------------------------------
 
   // An erase usually finds its key, whose slot is then read (the key
@@ -1164,9 +1164,8 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
     Policy::destroy(alloc_, loc.s + i);
     c.tophash[i] = empty_one;
     ++tombstones_;
-    const bool last_in_chain = i == bucket_slots - 1
-                                   ? (!c.overflow() || c.overflow()->tophash[0] == empty_rest)
-                                   : c.tophash[i + 1] == empty_rest;
+    const bool last_in_chain = i == bucket_slots - 1 ? (!c.overflow() || c.overflow()->tophash[0] == empty_rest)
+                                                     : c.tophash[i + 1] == empty_rest;
     if (last_in_chain) {
       const bucket_ref head = chain_head(loc.pos);
       for (;;) {
@@ -1184,7 +1183,7 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
         if (c.tophash[i] != empty_one) break;
       }
     }
-    if (--count_ == 0) seed_ = random_u64();  // Go: re-seed against crafted collisions
+    if (--count_ == 0) seed_ = random_u64();             // Go: re-seed against crafted collisions
     if (count_ < shrink_below_) fast_insert_limit_ = 0;  // the next insert starts a shrink
   }
 
@@ -1195,15 +1194,12 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
 
   std::size_t end_of_old() const noexcept { return old_.tophash ? old_.nbuckets() : 0; }
 
-  std::size_t end_pos() const noexcept {
-    return bucket_count() + end_of_old();
-  }
+  std::size_t end_pos() const noexcept { return bucket_count() + end_of_old(); }
 
   bucket_ref chain_head(std::size_t pos) const noexcept {
     const std::size_t oldn = end_of_old();
     return pos < oldn ? old_.bucket(pos) : cur_.bucket(pos - oldn);
   }
-
 
   // Is current bucket b initialised (its source old bucket evacuated)?
   bool current_bucket_live(std::size_t b) const noexcept {
@@ -1391,7 +1387,6 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
     });
   }
 
-
   void destroy_all_keep_settings() noexcept {
     destroy_all();
     seed_ = random_u64();
@@ -1577,9 +1572,7 @@ class table_iterator {
   // alone it ties with any unconstrained operator== that ADL brings in from
   // the element types (libstdc++ PR 115939). The reversed order is C++20's
   // rewritten candidate of this one.
-  friend bool operator==(const table_iterator& a, const table_iterator<Table, true>& b) noexcept
-    requires(!Const)
-  {
+  friend bool operator==(const table_iterator& a, const table_iterator<Table, true>& b) noexcept requires(!Const) {
     return table_iterator<Table, true>(a) == b;
   }
 

@@ -113,11 +113,17 @@ struct table_checker {
         if (!check_chain(cur, b, false)) return err;
       }
     }
-    if (tombs != t.tombstones()) return "tombstone counter " + std::to_string(t.tombstones()) + " but " + std::to_string(tombs) + " empty_one slots";
+    if (tombs != t.tombstones())
+      return "tombstone counter " + std::to_string(t.tombstones()) + " but " + std::to_string(tombs) +
+             " empty_one slots";
     if (live != t.size()) return "count " + std::to_string(t.size()) + " but " + std::to_string(live) + " live slots";
-    if (cur_ovf != cur.overflow) return "current overflow count " + std::to_string(cur.overflow) + " but " + std::to_string(cur_ovf) + " chained";
-    if (old_ovf != old.overflow) return "old overflow count " + std::to_string(old.overflow) + " but " + std::to_string(old_ovf) + " chained";
-    if (separate != t.separately_allocated_overflow()) return "separately allocated overflow buckets: counted " + std::to_string(t.separately_allocated_overflow()) + ", reachable " + std::to_string(separate);
+    if (cur_ovf != cur.overflow)
+      return "current overflow count " + std::to_string(cur.overflow) + " but " + std::to_string(cur_ovf) + " chained";
+    if (old_ovf != old.overflow)
+      return "old overflow count " + std::to_string(old.overflow) + " but " + std::to_string(old_ovf) + " chained";
+    if (separate != t.separately_allocated_overflow())
+      return "separately allocated overflow buckets: counted " + std::to_string(t.separately_allocated_overflow()) +
+             ", reachable " + std::to_string(separate);
     return {};
   }
 };
