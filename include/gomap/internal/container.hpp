@@ -83,9 +83,9 @@ class container {
 
   // Needs a default-constructible hasher, equality and allocator (without
   // them std::is_default_constructible is false, not an error).
-  container() requires(
-      std::is_default_constructible_v<Hash>&& std::is_default_constructible_v<Eq>&&
-          std::is_default_constructible_v<Alloc>&& std::is_default_constructible_v<Observer>) = default;
+  container() requires std::conjunction_v<std::is_default_constructible<Hash>, std::is_default_constructible<Eq>,
+                                          std::is_default_constructible<Alloc>, std::is_default_constructible<Observer>>
+  = default;
   explicit container(size_type hint, const hasher& h = hasher(), const key_equal& e = key_equal(),
                      const allocator_type& a = allocator_type())
       : t_(hint, h, e, a) {}

@@ -268,8 +268,9 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
 
   // Only where every policy object can be default-constructed (so that
   // std::is_default_constructible answers false instead of failing).
-  table() requires(std::is_default_constructible_v<Hash>&& std::is_default_constructible_v<Eq>&&
-                       std::is_default_constructible_v<Alloc>&& std::is_default_constructible_v<Observer>) = default;
+  table() requires std::conjunction_v<std::is_default_constructible<Hash>, std::is_default_constructible<Eq>,
+                                      std::is_default_constructible<Alloc>, std::is_default_constructible<Observer>>
+  = default;
 
   table(size_type hint, const Hash& h, const Eq& e, const Alloc& a) : hash_(h), eq_(e), alloc_(a) {
     if (hint > max_size()) throw std::length_error("gomap: capacity hint exceeds max_size()");
@@ -304,7 +305,8 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
 
   // With an allocator that compares equal the arrays are taken (O(1), no
   // throw); otherwise the elements are moved one by one.
-  table(table&& o, const Alloc& a) noexcept(nothrow_policy_moves&& alloc_traits::is_always_equal::value)
+  table(table&& o, const Alloc& a) noexcept(
+      std::conjunction_v<std::bool_constant<nothrow_policy_moves>, typename alloc_traits::is_always_equal>)
       : hash_(std::move(o.hash_)), eq_(std::move(o.eq_)), alloc_(a), observer_(std::move(o.observer_)) {
     if (alloc_ == o.alloc_) {
       steal(o);
@@ -344,7 +346,9 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
 
   ~table() { destroy_all(); }
 
-  void swap(table& o) noexcept(std::is_nothrow_swappable_v<Hash>&& std::is_nothrow_swappable_v<Eq>) { swap_all(o); }
+  void swap(table& o) noexcept(std::conjunction_v<std::is_nothrow_swappable<Hash>, std::is_nothrow_swappable<Eq>>) {
+    swap_all(o);
+  }
 
   // ---- observers ----------------------------------------------------------
 
