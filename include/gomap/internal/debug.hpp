@@ -10,6 +10,12 @@
 // erase, evacuation, growth end). The CMake Debug configuration and the
 // sanitizer presets define GOMAP_DEBUG=1. Every translation unit of a
 // program must agree on it: it changes the iterator's layout.
+//
+// Known limit: an iterator finds its table through the owner word of the
+// array it points into. After an operation that freed that array (reserve,
+// rehash, shrink_to_fit, clear_and_release) the check reads freed memory:
+// under ASan that is reported as a use-after-free; otherwise the message is
+// this file's while the memory is not reused, or the process faults.
 #pragma once
 
 #include <cstdio>
