@@ -113,7 +113,7 @@ class keyset {
   std::vector<std::string> strings_, shuffled_strings_;
 };
 
-keyset& keys();  // the run's one keyset (main.cpp)
+keyset& keys();  // the run's one keyset (harness.cpp)
 
 // ---- clocks ------------------------------------------------------------------
 
@@ -134,7 +134,7 @@ inline std::uint64_t ticks() noexcept {
   return static_cast<std::uint64_t>(now_ns());
 #endif
 }
-double ticks_per_ns();  // calibrated once against steady_clock (main.cpp)
+double ticks_per_ns();  // calibrated once against steady_clock (harness.cpp)
 
 // Keeps a value alive without letting the compiler see what is done with it.
 template <class T>
@@ -150,7 +150,8 @@ inline void keep(const T& v) noexcept {
 struct allocation_counter {
   static inline std::size_t current = 0;
   static inline std::size_t peak = 0;
-  static void reset() noexcept { current = peak = 0; }
+  static inline std::size_t calls = 0;  // allocate() calls since reset()
+  static void reset() noexcept { current = peak = calls = 0; }
 };
 
 // The C++03-style members (pointer, rebind, ...) are for sparsehash, which
@@ -177,6 +178,7 @@ struct counting_allocator {
   T* allocate(std::size_t n) {
     T* p = std::allocator<T>{}.allocate(n);  // honours over-alignment
     allocation_counter::current += n * sizeof(T);
+    ++allocation_counter::calls;
     allocation_counter::peak = std::max(allocation_counter::peak, allocation_counter::current);
     return p;
   }
@@ -224,6 +226,8 @@ struct memory_bytes {
 // Reorders `ticks`.
 latency_ns summarize(std::span<std::uint64_t> ticks, long preempted);
 long involuntary_switches();  // this process's, so far (getrusage)
+// "model name" of /proc/cpuinfo's first processor.
+std::string cpu_model();
 // The 1-, 5- and 15-minute load averages (/proc/loadavg): how busy the
 // shared machine was, recorded at the start and end of a run.
 std::string load_average();
@@ -268,7 +272,9 @@ void add_std_unordered(subject_list&);
 void add_tsl_robin(subject_list&);
 void add_google_dense(subject_list&);
 void add_absl_btree(subject_list&);
-// The control loop of the latency workload: fixed work, no map (main.cpp).
+// The control loop of the latency workload: fixed work, no map, timed like
+// the inserts; d[i] = ticks of step i (harness.cpp).
+void time_control(std::span<const std::uint64_t> keys, std::span<std::uint64_t> d);
 std::unique_ptr<subject> make_control();
 // Go's map and Go's control loop, served by bench/go run as a child process
 // (go_peer.cpp). `hello` receives its first reply: version and checksums.
