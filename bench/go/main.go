@@ -439,6 +439,153 @@ func memoryUse(n int, rss bool) memory {
 	return r
 }
 
+// ---- the lab's commands (tools/lab: timelines rather than summaries) ----
+
+// windowMax returns, for each of `windows` equal windows of d, its largest
+// value: a downsampled timeline in which every spike survives.
+func windowMax(d []int64, windows int) []float64 {
+	if windows > len(d) {
+		windows = len(d)
+	}
+	out := make([]float64, windows)
+	for w := 0; w < windows; w++ {
+		lo, hi := w*len(d)/windows, (w+1)*len(d)/windows
+		m := int64(0)
+		for _, v := range d[lo:hi] {
+			if v > m {
+				m = v
+			}
+		}
+		out[w] = float64(m)
+	}
+	return out
+}
+
+func list(v []float64) string {
+	s := make([]string, len(v))
+	for i, x := range v {
+		s[i] = strconv.FormatFloat(x, 'g', 6, 64)
+	}
+	return strings.Join(s, ",")
+}
+
+// latencyTrace is latency() plus the per-window maxima and the total time.
+func latencyTrace(n, windows int) string {
+	keys := ks.stream(0, n)
+	d := make([]int64, n)
+	m := make(map[uint64]uint64)
+	start := nanotime()
+	prev := start
+	for i, k := range keys {
+		m[k] = uint64(i)
+		t := nanotime()
+		d[i] = t - prev
+		prev = t
+	}
+	total := prev - start
+	if len(m) != n {
+		wrong("latency_trace")
+	}
+	trace := windowMax(d, windows)
+	return latencyFields(summarize(d)) + " " + fields("total", total) + " trace=" + list(trace)
+}
+
+// presize inserts n keys into make(map, 0) or make(map, n): the time, the
+// heap allocations made (runtime.MemStats.Mallocs) and bytes allocated
+// (TotalAlloc) while inserting, and the live heap the map holds after.
+func presize(n int, sized bool) string {
+	keys := ks.stream(0, n)
+	base := liveHeap()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	hint := 0
+	if sized {
+		hint = n
+	}
+	t0 := nanotime()
+	m := make(map[uint64]uint64, hint)
+	for i, k := range keys {
+		m[k] = uint64(i)
+	}
+	t := nanotime() - t0
+	runtime.ReadMemStats(&after)
+	held := liveHeap() - base
+	if len(m) != n {
+		wrong("presize")
+	}
+	runtime.KeepAlive(m)
+	return fields("ns", t, "allocations", after.Mallocs-before.Mallocs, "allocated", after.TotalAlloc-before.TotalAlloc,
+		"held", held)
+}
+
+// churnTrace: `live` keys inserted, then `ops` insert-new/erase-oldest
+// operations; the live heap (after a forced collection) is sampled every
+// ops/samples operations.
+func churnTrace(live, ops, samples int) string {
+	k := ks.stream(0, live+ops)
+	base := liveHeap()
+	m := make(map[uint64]uint64)
+	for i := 0; i < live; i++ {
+		m[k[i]] = uint64(i)
+	}
+	every := ops / samples
+	if every < 1 {
+		every = 1
+	}
+	trace := []float64{liveHeap() - base}
+	for j := 0; j < ops; j++ {
+		m[k[live+j]] = uint64(j)
+		delete(m, k[j])
+		if (j+1)%every == 0 {
+			trace = append(trace, liveHeap()-base)
+		}
+	}
+	if len(m) != live {
+		wrong("churn_trace")
+	}
+	runtime.KeepAlive(m)
+	return fields("every", every) + " trace=" + list(trace)
+}
+
+// massDelete: n keys inserted, the first 9n/10 of the shuffle erased, then
+// `ops` operations each inserting the next new key and erasing the oldest
+// live one (the survivors first, in shuffle order). The live heap is sampled
+// after the fill, after the erase, and every ops/samples operations.
+func massDelete(n, ops, samples int) string {
+	keys, sh, fresh := ks.stream(0, n), ks.shuffled(n), ks.stream(n, ops)
+	base := liveHeap()
+	m := make(map[uint64]uint64)
+	for i, k := range keys {
+		m[k] = uint64(i)
+	}
+	full := liveHeap() - base
+	erase := n - n/10
+	for _, k := range sh[:erase] {
+		delete(m, k)
+	}
+	erased := liveHeap() - base
+	queue := append([]uint64(nil), sh[erase:]...)
+	every := ops / samples
+	if every < 1 {
+		every = 1
+	}
+	trace := []float64{erased}
+	for j := 0; j < ops; j++ {
+		m[fresh[j]] = uint64(j)
+		queue = append(queue, fresh[j])
+		delete(m, queue[0])
+		queue = queue[1:]
+		if (j+1)%every == 0 {
+			trace = append(trace, liveHeap()-base)
+		}
+	}
+	if len(m) != n/10 {
+		wrong("mass_delete")
+	}
+	runtime.KeepAlive(m)
+	return fields("full", full, "erased90", erased, "every", every) + " trace=" + list(trace)
+}
+
 // ---- serve mode ----
 
 func hello() string {
@@ -517,6 +664,14 @@ func execute(line string) (reply string, err error) {
 		return memoryFields(memoryUse(a[0], false)), nil
 	case "memory_rss":
 		return memoryFields(memoryUse(a[0], true)), nil
+	case "latency_trace":
+		return latencyTrace(a[0], a[1]), nil
+	case "presize":
+		return presize(a[0], a[1] != 0), nil
+	case "churn_trace":
+		return churnTrace(a[0], a[1], a[2]), nil
+	case "mass_delete":
+		return massDelete(a[0], a[1], a[2]), nil
 	}
 	return "", fmt.Errorf("unknown command %q", f[0])
 }
