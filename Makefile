@@ -1,12 +1,15 @@
 # The two entry points the README names. Both install what they need first.
-#   make demo   the main job (for now: the engine demo)
+#   make lab    the main job: builds gomap-lab and writes its report of every
+#               scenario, measured on this machine, to build/lab/report.html
 #   make test   the whole test suite: release build, then ASan+UBSan build,
 #               then the concurrent observability tests under TSan,
-#               then the benchmarks' smoke pass (tiny N, no timing checks)
+#               then the benchmarks' smoke pass (tiny N, no timing checks),
+#               then the lab's tests (every scenario tiny, the report in Chromium)
+#   make demo   the engine demo (each growth as it starts and ends)
 #   make bench  the full benchmarks (long); regenerates docs/benchmarks.md
 JOBS ?= $(shell nproc)
 
-.PHONY: demo demo-deps test deps test-release test-asan test-tsan-observe bench bench-smoke clean
+.PHONY: lab lab-deps lab-full demo demo-deps test deps test-release test-asan test-tsan-observe test-lab bench bench-smoke clean
 
 deps:
 	@scripts/install-deps.sh build observe
@@ -14,12 +17,30 @@ deps:
 demo-deps:
 	@scripts/install-deps.sh build
 
+lab-deps:
+	@scripts/install-deps.sh lab
+
+# About a minute of measuring on 2 cores after the build; prints one verdict
+# line per scenario and the report's path.
+lab: lab-deps
+	cmake --preset lab >/dev/null
+	cmake --build --preset lab -j $(JOBS)
+	@mkdir -p build/lab
+	./build/lab-release/tools/lab/gomap-lab report --scale quick --out build/lab/report.html --json build/lab/report.json
+
+# The same at the benchmarks' sizes (10^7 keys): several minutes.
+lab-full: lab-deps
+	cmake --preset lab >/dev/null
+	cmake --build --preset lab -j $(JOBS)
+	@mkdir -p build/lab
+	./build/lab-release/tools/lab/gomap-lab report --scale full --out build/lab/report-full.html --json build/lab/report-full.json
+
 demo: demo-deps
 	cmake --preset release >/dev/null
 	cmake --build --preset release --target gomap_demo -j $(JOBS)
 	./build/release/examples/gomap_demo
 
-test: deps test-release test-asan test-tsan-observe bench-smoke
+test: deps test-release test-asan test-tsan-observe bench-smoke test-lab
 
 test-release:
 	cmake --preset release >/dev/null
@@ -36,6 +57,11 @@ test-tsan-observe:
 	cmake --preset tsan >/dev/null
 	cmake --build --preset tsan --target gomap_observe_tests -j $(JOBS)
 	ctest --preset tsan -L tsan -j $(JOBS)
+
+# gomap-lab: every scenario at tiny scale, its JSON checked, the report
+# rendered in headless Chromium (tools/lab/tests/test_lab.sh).
+test-lab: lab-deps
+	JOBS=$(JOBS) tools/lab/tests/test_lab.sh
 
 bench:
 	@scripts/install-deps.sh bench

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages gomap's build, tests and tools need, and only
 # those that are missing: a machine that has them all runs no apt-get at all.
-# Usage: scripts/install-deps.sh [group...]   groups: build (default), bench, observe, all
+# Usage: scripts/install-deps.sh [group...]   groups: build (default), bench, observe, lab, all
 set -euo pipefail
 
 build=(cmake ninja-build g++ libgtest-dev libgmock-dev libxxhash-dev)
@@ -9,6 +9,11 @@ bench=(libbenchmark-dev libabsl-dev robin-map-dev libsparsehash-dev golang-go py
 # USDT probes (sys/sdt.h, readelf), the /metrics endpoint (cpp-httplib via
 # pkg-config), promtool and a Prometheus server for the observability tests.
 observe=(systemtap-sdt-dev binutils libcpp-httplib-dev pkg-config prometheus)
+# gomap-lab (tools/lab): its peers (absl, Boost.Unordered, tbb, libcuckoo, Go),
+# CLI11, gomap::http for `audit`, npm for uPlot and playwright-core, and the
+# Chromium the report's test renders the page in.
+lab=(libabsl-dev libboost1.81-dev libtbb-dev libcuckoo-dev libcli11-dev libcpp-httplib-dev pkg-config
+     golang-go python3 nodejs npm chromium)
 
 want=()
 for g in "${@:-build}"; do
@@ -16,13 +21,17 @@ for g in "${@:-build}"; do
     build) want+=("${build[@]}") ;;
     bench) want+=("${build[@]}" "${bench[@]}") ;;
     observe) want+=("${observe[@]}") ;;
-    all) want+=("${build[@]}" "${bench[@]}" "${observe[@]}") ;;
-    *) echo "install-deps: unknown group '$g' (build, bench, observe, all)" >&2; exit 2 ;;
+    lab) want+=("${build[@]}" "${lab[@]}") ;;
+    all) want+=("${build[@]}" "${bench[@]}" "${observe[@]}" "${lab[@]}") ;;
+    *) echo "install-deps: unknown group '$g' (build, bench, observe, lab, all)" >&2; exit 2 ;;
   esac
 done
 
 missing=()
 for p in "${want[@]}"; do
+  # npm also comes bundled with other builds of Node.js (NodeSource's nodejs
+  # package), which conflict with Debian's npm package: a working npm is enough.
+  if [ "$p" = npm ] && command -v npm >/dev/null 2>&1; then continue; fi
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
     missing+=("$p")
   fi
