@@ -135,6 +135,44 @@ inline std::uint64_t ticks() noexcept {
 #endif
 }
 double ticks_per_ns();  // calibrated once against steady_clock (harness.cpp)
+// Nanoseconds the calling thread has spent runnable but waiting for a core
+// (the second field of /proc/thread-self/schedstat); NaN where the kernel
+// does not provide it. A read costs a system call (~1-2 us).
+double thread_run_queue_ns();
+
+// A step of time_each during which the thread waited `ns` for a core: the
+// scheduler had given the core to someone else.
+struct run_queue_wait {
+  std::size_t step;
+  double ns;
+};
+
+// Runs step(0) .. step(n - 1), one TSC read after each: d[i] = ticks of step
+// i (the distance between two successive reads, so it includes one clock read
+// and the loop's overhead). With `waits`, also records how long each slow
+// step (more than `slow` ticks) waited on the run queue: after such a step
+// the thread's run-queue time is read (outside the clock: the next interval
+// starts after the read) and its growth since the previous read is charged to
+// this step. A wait long enough to matter makes its step slow, so the small
+// waits of the fast steps in between are all that can be misattributed.
+template <class Step>
+void time_each(std::size_t n, Step step, std::span<std::uint64_t> d, std::vector<run_queue_wait>* waits = nullptr,
+               std::uint64_t slow = 0) {
+  double queued = waits ? thread_run_queue_ns() : 0;
+  std::uint64_t prev = ticks();
+  for (std::size_t i = 0; i < n; ++i) {
+    step(i);
+    const std::uint64_t t = ticks();
+    d[i] = t - prev;
+    prev = t;
+    if (waits && d[i] > slow) [[unlikely]] {
+      const double now = thread_run_queue_ns();
+      if (now > queued) waits->push_back({i, now - queued});
+      queued = now;
+      prev = ticks();
+    }
+  }
+}
 
 // Keeps a value alive without letting the compiler see what is done with it.
 template <class T>
@@ -273,8 +311,9 @@ void add_tsl_robin(subject_list&);
 void add_google_dense(subject_list&);
 void add_absl_btree(subject_list&);
 // The control loop of the latency workload: fixed work, no map, timed like
-// the inserts; d[i] = ticks of step i (harness.cpp).
-void time_control(std::span<const std::uint64_t> keys, std::span<std::uint64_t> d);
+// the inserts (time_each); d[i] = ticks of step i (harness.cpp).
+void time_control(std::span<const std::uint64_t> keys, std::span<std::uint64_t> d,
+                  std::vector<run_queue_wait>* waits = nullptr, std::uint64_t slow = 0);
 std::unique_ptr<subject> make_control();
 // Go's map and Go's control loop, served by bench/go run as a child process
 // (go_peer.cpp). `hello` receives its first reply: version and checksums.

@@ -2,7 +2,11 @@
 // (main.cpp) and the lab (tools/lab): the key sequence, the clocks, RSS, the
 // latency summary, the control loop. Built as the gomap_bench_harness
 // library (bench/harness/CMakeLists.txt), so both link one copy.
+#include <fcntl.h>
 #include <sys/resource.h>
+#include <unistd.h>
+
+#include <cstdio>
 
 #include <algorithm>
 #include <cstring>
@@ -94,6 +98,18 @@ long involuntary_switches() {
   return u.ru_nivcsw;
 }
 
+double thread_run_queue_ns() {
+  // One descriptor per thread: /proc/thread-self names the thread that opens it.
+  thread_local const int fd = ::open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
+  char buf[96];
+  const ssize_t n = fd < 0 ? -1 : ::pread(fd, buf, sizeof buf - 1, 0);
+  if (n <= 0) return nan;
+  buf[n] = '\0';
+  unsigned long long on_cpu = 0, waiting = 0;
+  if (std::sscanf(buf, "%llu %llu", &on_cpu, &waiting) != 2) return nan;
+  return double(waiting);
+}
+
 std::string load_average() {
   std::ifstream in("/proc/loadavg");
   std::string a, b, c;
@@ -124,18 +140,18 @@ latency_ns summarize(std::span<std::uint64_t> t, long preempted) {
 // Fixed work of about one large-map insert (48 dependent multiply-adds,
 // ~150 cycles), timed exactly like the inserts: what it shows above its
 // median is the machine's own noise (interrupts, preemption, the hypervisor).
-void time_control(std::span<const std::uint64_t> k, std::span<std::uint64_t> d) {
+void time_control(std::span<const std::uint64_t> k, std::span<std::uint64_t> d, std::vector<run_queue_wait>* waits,
+                  std::uint64_t slow) {
   std::uint64_t x = 1;
-  std::uint64_t prev = ticks();
-  for (std::size_t i = 0; i < k.size() && i < d.size(); ++i) {
-    for (int r = 0; r < 48; ++r) {
-      x = x * 0x9e3779b97f4a7c15ull + k[i];
-      asm volatile("" : "+r"(x));
-    }
-    const std::uint64_t t = ticks();
-    d[i] = t - prev;
-    prev = t;
-  }
+  time_each(
+      std::min(k.size(), d.size()),
+      [&](std::size_t i) {
+        for (int r = 0; r < 48; ++r) {
+          x = x * 0x9e3779b97f4a7c15ull + k[i];
+          asm volatile("" : "+r"(x));
+        }
+      },
+      d, waits, slow);
   keep(x);
 }
 

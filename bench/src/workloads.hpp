@@ -196,16 +196,13 @@ double run_churn(std::size_t live, std::size_t ops, bool peak) {
 }
 
 // Inserts `in_order` into `m`, one TSC read per insert: d[i] = ticks of
-// insert i. `d` is touched by the caller beforehand, not while timing.
+// insert i. `d` is touched by the caller beforehand, not while timing. With
+// `waits`, also what the slow inserts waited for a core (see time_each in
+// common.hpp).
 template <class F, class M>
-void time_inserts(M& m, std::span<const std::uint64_t> in_order, std::span<std::uint64_t> d) {
-  std::uint64_t prev = ticks();
-  for (std::size_t i = 0; i < in_order.size(); ++i) {
-    F::insert(m, in_order[i], i);
-    const std::uint64_t t = ticks();
-    d[i] = t - prev;
-    prev = t;
-  }
+void time_inserts(M& m, std::span<const std::uint64_t> in_order, std::span<std::uint64_t> d,
+                  std::vector<run_queue_wait>* waits = nullptr, std::uint64_t slow = 0) {
+  time_each(in_order.size(), [&](std::size_t i) { F::insert(m, in_order[i], i); }, d, waits, slow);
 }
 
 template <class F, class M>
