@@ -2,11 +2,14 @@
 #   make demo   the main job (for now: the engine demo)
 #   make test   the whole test suite: release build, then ASan+UBSan build,
 #               then the concurrent observability tests under TSan,
+#               then the concurrent maps' tests under TSan,
 #               then the benchmarks' smoke pass (tiny N, no timing checks)
 #   make bench  the full benchmarks (long); regenerates docs/benchmarks.md
+#   make bench-concurrent  the concurrent maps' benchmark alone (a few minutes);
+#               refreshes its section of docs/benchmarks.md, prints the targets
 JOBS ?= $(shell nproc)
 
-.PHONY: demo demo-deps test deps test-release test-asan test-tsan-observe bench bench-smoke clean
+.PHONY: demo demo-deps test deps test-release test-asan test-tsan-observe test-tsan-concurrent bench bench-smoke bench-concurrent clean
 
 deps:
 	@scripts/install-deps.sh build observe
@@ -19,7 +22,7 @@ demo: demo-deps
 	cmake --build --preset release --target gomap_demo -j $(JOBS)
 	./build/release/examples/gomap_demo
 
-test: deps test-release test-asan test-tsan-observe bench-smoke
+test: deps test-release test-asan test-tsan-observe test-tsan-concurrent bench-smoke
 
 test-release:
 	cmake --preset release >/dev/null
@@ -37,6 +40,12 @@ test-tsan-observe:
 	cmake --build --preset tsan --target gomap_observe_tests -j $(JOBS)
 	ctest --preset tsan -L tsan -j $(JOBS)
 
+# gomap::sync_map and gomap::sharded_map (tests/concurrent) under TSan.
+test-tsan-concurrent:
+	cmake --preset tsan >/dev/null
+	cmake --build --preset tsan --target gomap_concurrent_tests -j $(JOBS)
+	ctest --preset tsan -L concurrent -j $(JOBS)
+
 bench:
 	@scripts/install-deps.sh bench
 	JOBS=$(JOBS) bench/run.sh full
@@ -44,6 +53,10 @@ bench:
 bench-smoke:
 	@scripts/install-deps.sh bench
 	JOBS=$(JOBS) bench/run.sh smoke
+
+bench-concurrent:
+	@scripts/install-deps.sh bench
+	JOBS=$(JOBS) bench/run.sh concurrent
 
 clean:
 	rm -rf build
