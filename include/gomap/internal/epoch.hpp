@@ -9,13 +9,26 @@
 //   A global epoch G (starts at 1, only ever incremented) and one record per
 //   thread holding `active`: 0 outside every critical section, otherwise the
 //   value of G the thread read when it entered its outermost section.
-//     enter:  e = G.load(); active.store(e)          (seq_cst both)
+//     enter:  e = G.load() (seq_cst); active.store(e) (see FENCES)
 //     exit:   active.store(0)                         (release)
 //     retire: after unlinking x (a seq_cst store or RMW), s = G.load(): x is
 //             stamped s and queued on the retiring thread's list
-//     reclaim (every 64 retirements of a thread): G.fetch_add(1); scan every
-//             record; free each queued x whose stamp s < min(active != 0)
+//     reclaim (every 128 retirements of a thread): G.fetch_add(1); the heavy
+//             fence; scan every record (seq_cst loads); free each queued x
+//             whose stamp s < min(active != 0)
 //   Nested sections only count (depth): only the outermost announces.
+//
+// FENCES: the announcement must be visible before the section's first
+// pointer load (StoreLoad order), which on x86-64 costs a locked instruction
+// per section, and also serialises the cache misses of successive lookups.
+// Where Linux's membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) is available
+// (registered once per process; 4.14 and later), the reader only keeps the
+// compiler from reordering (a release store and a signal fence: plain moves),
+// and the reclaimer pays instead: membarrier runs a full barrier on every
+// CPU that runs one of this process's threads, so every section either had
+// its announcement visible before the scan, or performs all its pointer
+// loads after the unlink. Elsewhere (or with GOMAP_EPOCH_NO_MEMBARRIER) the
+// announcement is a seq_cst store (xchg) and the proof below applies as is.
 //
 // WHY IT IS SAFE (the proof obligation; seq_cst operations lie in one total
 // order S, consistent with happens-before)
@@ -26,17 +39,20 @@
 //   N's value e or a later one. e <= s: G is monotonic and the reader read e
 //   before N, before L_s read s. So either A reads e <= s and x stays queued,
 //   or A reads the release exit store 0 (or a later section's announcement,
-//   a seq_cst store sequenced after that exit), and the acquire load A
+//   a release store sequenced after that exit), and the acquire load A
 //   synchronises with it: every access of the reader to x happens before the
-//   free. A section whose loads follow U cannot reach x at all.
+//   free. A section whose loads follow U cannot reach x at all. (With the
+//   membarrier fence, "N precedes A or P follows U" is what membarrier
+//   guarantees in place of S; the rest is unchanged.)
 //
 // COSTS
-//   Read side: one locked instruction (the announcement's xchg) and two plain
-//   loads per outermost section on x86-64; pointer loads inside are plain
-//   moves (seq_cst loads). No reader ever waits for a writer or a reclaimer.
-//   Write side: a retirement is a vector push; every 64th scans the records
+//   Read side, per outermost section: two plain loads and two plain stores
+//   with membarrier; one locked instruction (xchg) without. Pointer loads
+//   inside are plain moves (seq_cst loads). No reader ever waits for a
+//   writer or a reclaimer. Write side: a retirement is a vector push; every
+//   128th costs a membarrier (a few microseconds) and a scan of the records
 //   (one per thread that ever used a sync_map, reused after a thread exits).
-//   Memory: a thread holds at most 64 retirements plus those still protected
+//   Memory: a thread holds at most 128 retirements plus those still protected
 //   by a running section; a long section (sync_map::range with a slow f)
 //   delays every thread's reclamation until it ends. A thread that exits
 //   hands its queue to the domain, which the next reclaim pass frees.
@@ -51,6 +67,17 @@
 #include <mutex>
 #include <utility>
 #include <vector>
+
+#include "misuse.hpp"
+
+#if defined(__linux__) && !defined(GOMAP_EPOCH_NO_MEMBARRIER)
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#if defined(SYS_membarrier)
+#define GOMAP_INTERNAL_EPOCH_MEMBARRIER 1
+#endif
+#endif
 
 namespace gomap::internal::epoch {
 
@@ -68,19 +95,20 @@ struct alignas(64) thread_record {
   thread_record* next = nullptr;  // written once, before the record is published
   // Owned by the thread holding the record.
   unsigned depth = 0;
+  bool asymmetric = false;  // the domain's fence mode, copied for the fast path
   std::vector<retired> queue;
 };
 
 class domain {
  public:
-  static constexpr std::size_t reclaim_every = 64;
+  static constexpr std::size_t reclaim_every = 128;
 
   static domain& global() noexcept {
     static domain d;
     return d;
   }
 
-  domain() = default;
+  domain() : asymmetric_(register_membarrier()) {}
   domain(const domain&) = delete;
   domain& operator=(const domain&) = delete;
   // At exit every thread is gone, or outside any section: free everything.
@@ -94,6 +122,8 @@ class domain {
     free_all(orphans_);
   }
 
+  bool asymmetric() const noexcept { return asymmetric_; }
+
   thread_record* acquire_record() {
     for (thread_record* r = records_.load(std::memory_order_acquire); r != nullptr; r = r->next) {
       bool expected = false;
@@ -102,6 +132,7 @@ class domain {
         return r;
     }
     auto* r = new thread_record;
+    r->asymmetric = asymmetric_;
     thread_record* head = records_.load(std::memory_order_relaxed);
     do {
       r->next = head;
@@ -127,6 +158,7 @@ class domain {
   // Frees what no section can still reach: `r`'s queue, and the orphans.
   void reclaim(thread_record* r) noexcept {
     epoch_.fetch_add(1, std::memory_order_seq_cst);
+    heavy_fence();
     std::uint64_t oldest = std::numeric_limits<std::uint64_t>::max();
     for (thread_record* t = records_.load(std::memory_order_acquire); t != nullptr; t = t->next) {
       const std::uint64_t a = t->active.load(std::memory_order_seq_cst);
@@ -140,6 +172,21 @@ class domain {
   }
 
  private:
+  static bool register_membarrier() noexcept {
+#if defined(GOMAP_INTERNAL_EPOCH_MEMBARRIER)
+    return ::syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
+#else
+    return false;
+#endif
+  }
+  void heavy_fence() const noexcept {
+#if defined(GOMAP_INTERNAL_EPOCH_MEMBARRIER)
+    if (asymmetric_ && ::syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0)
+      fatal("gomap: membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) failed after registering; build with "
+            "GOMAP_EPOCH_NO_MEMBARRIER to use locked announcements instead");
+#endif
+  }
+
   static void free_before(std::vector<retired>& q, std::uint64_t oldest) noexcept {
     std::size_t kept = 0;
     for (std::size_t i = 0; i < q.size(); ++i) {
@@ -155,6 +202,7 @@ class domain {
     q.clear();
   }
 
+  const bool asymmetric_;
   std::atomic<std::uint64_t> epoch_{1};
   std::atomic<thread_record*> records_{nullptr};
   std::mutex orphans_mu_;
@@ -193,7 +241,15 @@ inline thread_record* record() {
 class section {
  public:
   section() : r_(record()) {
-    if (r_->depth++ == 0) r_->active.store(domain::global().current(), std::memory_order_seq_cst);
+    if (r_->depth++ == 0) {
+      const std::uint64_t e = domain::global().current();
+      if (r_->asymmetric) {
+        r_->active.store(e, std::memory_order_release);
+        std::atomic_signal_fence(std::memory_order_seq_cst);  // the reclaimer's membarrier does the rest
+      } else {
+        r_->active.store(e, std::memory_order_seq_cst);
+      }
+    }
   }
   ~section() {
     if (--r_->depth == 0) r_->active.store(0, std::memory_order_release);
