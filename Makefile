@@ -3,13 +3,16 @@
 #               scenario, measured on this machine, to build/lab/report.html
 #   make test   the whole test suite: release build, then ASan+UBSan build,
 #               then the concurrent observability tests under TSan,
+#               then the concurrent maps' tests under TSan,
 #               then the benchmarks' smoke pass (tiny N, no timing checks),
 #               then the lab's tests (every scenario tiny, the report in Chromium)
 #   make demo   the engine demo (each growth as it starts and ends)
 #   make bench  the full benchmarks (long); regenerates docs/benchmarks.md
+#   make bench-concurrent  the concurrent maps' benchmark alone (a few minutes);
+#               refreshes its section of docs/benchmarks.md, prints the targets
 JOBS ?= $(shell nproc)
 
-.PHONY: lab lab-deps lab-full demo demo-deps test deps test-release test-asan test-tsan-observe test-lab bench bench-smoke clean
+.PHONY: lab lab-deps lab-full demo demo-deps test deps test-release test-asan test-tsan-observe test-tsan-concurrent test-lab bench bench-smoke bench-concurrent clean
 
 deps:
 	@scripts/install-deps.sh build observe
@@ -40,7 +43,7 @@ demo: demo-deps
 	cmake --build --preset release --target gomap_demo -j $(JOBS)
 	./build/release/examples/gomap_demo
 
-test: deps test-release test-asan test-tsan-observe bench-smoke test-lab
+test: deps test-release test-asan test-tsan-observe test-tsan-concurrent bench-smoke test-lab
 
 test-release:
 	cmake --preset release >/dev/null
@@ -63,6 +66,12 @@ test-tsan-observe:
 test-lab: lab-deps
 	JOBS=$(JOBS) tools/lab/tests/test_lab.sh
 
+# gomap::sync_map and gomap::sharded_map (tests/concurrent) under TSan.
+test-tsan-concurrent:
+	cmake --preset tsan >/dev/null
+	cmake --build --preset tsan --target gomap_concurrent_tests -j $(JOBS)
+	ctest --preset tsan -L concurrent -j $(JOBS)
+
 bench:
 	@scripts/install-deps.sh bench
 	JOBS=$(JOBS) bench/run.sh full
@@ -70,6 +79,10 @@ bench:
 bench-smoke:
 	@scripts/install-deps.sh bench
 	JOBS=$(JOBS) bench/run.sh smoke
+
+bench-concurrent:
+	@scripts/install-deps.sh bench
+	JOBS=$(JOBS) bench/run.sh concurrent
 
 clean:
 	rm -rf build

@@ -10,6 +10,8 @@
 //	                               in its interleaved repetitions this way
 //	gomap-go-bench -out FILE ...   standalone: every workload, medians, one
 //	                               JSON line per result (the driver's format)
+//	gomap-go-bench -concurrent ... sync.Map's concurrent workload, one line
+//	                               per cell (concurrent.go)
 //
 // What is timed is exactly what bench/src/workloads.hpp times; Go's map is
 // map[uint64]uint64 (map[string]uint64 for strings), built by m[k] = v, with
@@ -891,13 +893,22 @@ func main() {
 	smoke := flag.Bool("smoke", false, "standalone: tiny sizes")
 	sizes := flag.String("sizes", "1000,1000000,10000000", "standalone: N values")
 	reps := flag.Int("reps", 5, "standalone: repetitions")
+	concurrentMode := flag.Bool("concurrent", false, "the concurrent workload on sync.Map (see concurrent.go)")
+	concN := flag.Int("n", 1000000, "-concurrent: preloaded keys")
+	concThreads := flag.String("threads", "1,2,4,8", "-concurrent: goroutine counts")
+	concMixes := flag.String("mixes", "100,90,50", "-concurrent: read percentages")
+	concMs := flag.Float64("ms", 200, "-concurrent: milliseconds per cell")
 	flag.Parse()
+	if *concurrentMode {
+		concurrent(*concN, parseSizes(*concThreads), parseSizes(*concMixes), *concMs)
+		return
+	}
 	if *serveMode {
 		serve()
 		return
 	}
 	if *outPath == "" {
-		fmt.Fprintln(os.Stderr, "usage: gomap-go-bench -serve | -out FILE [-smoke] [-sizes a,b] [-reps n]")
+		fmt.Fprintln(os.Stderr, "usage: gomap-go-bench -serve | -out FILE [-smoke] [-sizes a,b] [-reps n] | -concurrent [-n N] [-threads a,b] [-mixes a,b] [-ms T]")
 		os.Exit(2)
 	}
 	f, err := os.Create(*outPath)

@@ -113,7 +113,7 @@ class keyset {
   std::vector<std::string> strings_, shuffled_strings_;
 };
 
-keyset& keys();  // the run's one keyset (harness.cpp)
+keyset& keys();  // the run's one keyset (common.cpp)
 
 // ---- clocks ------------------------------------------------------------------
 
@@ -134,7 +134,7 @@ inline std::uint64_t ticks() noexcept {
   return static_cast<std::uint64_t>(now_ns());
 #endif
 }
-double ticks_per_ns();  // calibrated once against steady_clock (harness.cpp)
+double ticks_per_ns();  // calibrated once against steady_clock (common.cpp)
 // Nanoseconds the calling thread has spent runnable but waiting for a core
 // (the second field of /proc/thread-self/schedstat); NaN where the kernel
 // does not provide it. A read costs a system call (~1-2 us).
@@ -311,7 +311,7 @@ void add_tsl_robin(subject_list&);
 void add_google_dense(subject_list&);
 void add_absl_btree(subject_list&);
 // The control loop of the latency workload: fixed work, no map, timed like
-// the inserts (time_each); d[i] = ticks of step i (harness.cpp).
+// the inserts (time_each); d[i] = ticks of step i (common.cpp).
 void time_control(std::span<const std::uint64_t> keys, std::span<std::uint64_t> d,
                   std::vector<run_queue_wait>* waits = nullptr, std::uint64_t slow = 0);
 std::unique_ptr<subject> make_control();

@@ -12,16 +12,17 @@
 #include <barrier>
 #include <csignal>
 #include <cstring>
-#include <libcuckoo/cuckoohash_map.hh>
 #include <mutex>
 #include <shared_mutex>
-#include <tbb/concurrent_hash_map.h>
 #include <thread>
 
+#include "concurrent_maps.hpp"
 #include "maps.hpp"
 #include "util.hpp"
 
 namespace gomap_lab {
+
+namespace cm = gomap_bench::concurrent;
 
 // ---- the child: two unguarded writers ----------------------------------------------
 
@@ -104,8 +105,10 @@ double run_threads(unsigned threads, Body body) {
     start.arrive_and_wait();
     body(t);
   });
-  start.arrive_and_wait();
+  // The clock starts before this arrival releases the threads: a thread may
+  // finish before this one is scheduled again.
   const std::int64_t t0 = gomap_bench::now_ns();
+  start.arrive_and_wait();
   for (auto& t : ts) t.join();
   return double(gomap_bench::now_ns() - t0);
 }
@@ -152,157 +155,81 @@ result concurrent_writes(context& c) {
   }
   r.tables.push_back(crash);
 
-  // The fixes, measured: the same fill from 2 threads.
+  // The fixes, measured: the same fill from 2 threads, each map growing from
+  // empty, through the benchmarks' adapters (bench/src/concurrent_maps.hpp).
   struct fix {
     std::string name;
     double mops;
-    std::size_t size;
   };
   std::vector<fix> fixes;
-  {
-    c.bar->step("1 thread, no lock");
-    gomap_family::map m;
-    const double mops = fill_mops(n, 1, [&](u64 k, u64 v) { m.try_emplace(k, v); });
-    fixes.push_back({"1 thread, no lock (the baseline)", mops, m.size()});
-  }
-  {
-    c.bar->step("std::mutex");
-    gomap_family::map m;
-    std::mutex mu;
-    const double mops = fill_mops(n, 2, [&](u64 k, u64 v) {
-      std::lock_guard<std::mutex> g(mu);
-      m.try_emplace(k, v);
-    });
-    fixes.push_back({"2 threads, gomap::map + std::mutex", mops, m.size()});
-  }
-  {
-    c.bar->step("tbb");
-    tbb::concurrent_hash_map<u64, u64> m;
-    const double mops = fill_mops(n, 2, [&](u64 k, u64 v) { m.insert({k, v}); });
-    fixes.push_back({"2 threads, tbb::concurrent_hash_map", mops, m.size()});
-  }
+  auto measure = [&]<class Map>(const std::string& name, unsigned threads) {
+    c.bar->step(name);
+    Map m(0);
+    fixes.push_back({name, fill_mops(n, threads, [&](u64 k, u64 v) { m.put(k, v); })});
+  };
+  measure.template operator()<cm::bare_adapter>("1 thread, gomap::map, no lock (the baseline)", 1);
+  measure.template operator()<cm::locked_adapter<std::mutex>>("2 threads, gomap::map + std::mutex", 2);
+  measure.template operator()<cm::sharded_adapter<gomap::internal::rw_spinlock>>("2 threads, gomap::sharded_map", 2);
+  measure.template operator()<cm::sync_adapter>("2 threads, gomap::sync_map", 2);
+  measure.template operator()<cm::tbb_adapter>("2 threads, tbb::concurrent_hash_map", 2);
   c.bar->end();
-  r.peers_missing.push_back("gomap::sharded_map and gomap::sync_map rows: not in this build yet (they land with the "
-                            "concurrency work; the mutex is the fix measured here)");
 
   table ft;
-  ft.title = "The fixes: " + fmt_num(double(n)) + " distinct keys inserted, Mops/s (higher is better)";
-  ft.columns = {"fix", "Mops/s", "vs 1 thread", "entries at the end"};
-  for (const auto& f : fixes)
-    ft.rows.push_back({f.name, fmt_num(f.mops, 3), fmt_ratio(f.mops / fixes[0].mops), fmt_num(double(f.size))});
+  ft.title = "The fixes: " + fmt_num(double(n)) + " distinct keys inserted into an empty map, Mops/s (higher is better)";
+  ft.columns = {"fix", "Mops/s", "vs 1 unguarded thread"};
+  for (const auto& f : fixes) ft.rows.push_back({f.name, fmt_num(f.mops, 3), fmt_ratio(f.mops / fixes[0].mops)});
   r.tables.push_back(ft);
 
   chart ch;
-  ch.title = "Throughput of the fixes (Mops/s, " + fmt_num(double(n)) + " inserts)";
-  ch.x_label = "threads";
+  ch.title = "Throughput of the fixes (Mops/s, " + fmt_num(double(n)) + " inserts from empty)";
+  ch.x_label = "fix (1 = one unguarded thread; 2-5 = two threads)";
   ch.y_label = "Mops/s";
-  ch.x = {1, 2};
-  ch.lines.push_back({"gomap::map, no lock (1 thread only)", {fixes[0].mops, missing}});
-  ch.lines.push_back({"gomap::map + std::mutex", {fixes[0].mops, fixes[1].mops}});
-  ch.lines.push_back({"tbb::concurrent_hash_map", {missing, fixes[2].mops}});
-  ch.note = "At 1 thread the mutex line starts from the unguarded map's figure (an uncontended lock costs little).";
+  for (std::size_t i = 0; i < fixes.size(); ++i) {
+    ch.x.push_back(double(i + 1));
+    series s{fixes[i].name, std::vector<double>(fixes.size(), missing)};
+    s.y[i] = fixes[i].mops;
+    ch.lines.push_back(s);
+  }
+  ch.note = "One point per fix, at its own x; the legend names them. Hover a point for its figure.";
   r.charts.push_back(ch);
 
+  const fix* best = &fixes[1];
+  for (std::size_t i = 1; i < fixes.size(); ++i)
+    if (fixes[i].mops > best->mops) best = &fixes[i];
   const std::string first_line = message.substr(0, message.find('\n'));
   r.verdict = died == attempts
                   ? "two unguarded writers died every time (" + std::to_string(died) + "/" + std::to_string(attempts) +
                         ", first after " + fmt_ns(first_death * 1e9) + ") with Go's message \"" + first_line +
-                        "\" instead of corrupting memory; the fix, a std::mutex, inserts at " +
-                        fmt_num(fixes[1].mops, 3) + " Mops/s from 2 threads (" +
-                        fmt_ratio(fixes[1].mops / fixes[0].mops) + " one unguarded thread)."
+                        "\" instead of corrupting memory; fixed, 2 threads insert at " + fmt_num(fixes[1].mops, 3) +
+                        " Mops/s with a std::mutex, " + fmt_num(fixes[2].mops, 3) + " with gomap::sharded_map, " +
+                        fmt_num(fixes[3].mops, 3) + " with gomap::sync_map (one unguarded thread: " +
+                        fmt_num(fixes[0].mops, 3) + ")."
                   : "the race was caught " + std::to_string(died) + " of " + std::to_string(attempts) +
                         " times only (see the table): gomap's check is a tripwire, not a lock; guard the map (std::mutex: " +
                         fmt_num(fixes[1].mops, 3) + " Mops/s from 2 threads).";
   return r;
 }
 
-// ---- concurrent-maps ---------------------------------------------------------------
+// ---- concurrent-maps -----------------------------------------------------------------
 
 namespace {
 
-// What each map offers the workload; a virtual call costs every map the same.
-struct concurrent_subject {
-  virtual ~concurrent_subject() = default;
-  virtual bool find(u64 k) = 0;
-  virtual void insert(u64 k, u64 v) = 0;
-  virtual void erase(u64 k) = 0;
-};
-
-struct locked_gomap final : concurrent_subject {
-  gomap_family::map m;
-  std::shared_mutex mu;
-  bool find(u64 k) override {
-    std::shared_lock g(mu);
-    return m.find(k) != m.end();
-  }
-  void insert(u64 k, u64 v) override {
-    std::unique_lock g(mu);
-    m.try_emplace(k, v);
-  }
-  void erase(u64 k) override {
-    std::unique_lock g(mu);
-    m.erase(k);
-  }
-};
-
-struct tbb_map final : concurrent_subject {
-  tbb::concurrent_hash_map<u64, u64> m;
-  bool find(u64 k) override {
-    tbb::concurrent_hash_map<u64, u64>::const_accessor a;
-    return m.find(a, k);
-  }
-  void insert(u64 k, u64 v) override { m.insert({k, v}); }
-  void erase(u64 k) override { m.erase(k); }
-};
-
-struct cuckoo_map final : concurrent_subject {
-  libcuckoo::cuckoohash_map<u64, u64> m;
-  bool find(u64 k) override { return m.contains(k); }
-  void insert(u64 k, u64 v) override { m.insert(k, v); }
-  void erase(u64 k) override { m.erase(k); }
-};
-
+// The benchmarks' concurrent workload (bench/src/concurrent_maps.hpp): n
+// preloaded keys, every thread reading (read_pct%) or overwriting present
+// keys until stopped; Mops/s over all threads.
 struct subject_kind {
   const char* name;
-  std::unique_ptr<concurrent_subject> (*make)();
+  std::function<double(std::span<const u64>, unsigned, unsigned, double)> run;
 };
 
-const subject_kind kinds[] = {
-    {"gomap::map + std::shared_mutex", [] { return std::unique_ptr<concurrent_subject>(new locked_gomap); }},
-    {"tbb::concurrent_hash_map", [] { return std::unique_ptr<concurrent_subject>(new tbb_map); }},
-    {"libcuckoo::cuckoohash_map", [] { return std::unique_ptr<concurrent_subject>(new cuckoo_map); }},
-};
-
-// Each thread runs for `ns` doing operations on keys drawn from [0, 2 * live):
-// `read_pct`% finds, the rest half inserts and half erases. Mops/s overall.
-double throughput(concurrent_subject& s, std::size_t live, unsigned threads, unsigned read_pct, double ns) {
-  const auto keys = gomap_bench::keys().keys(2 * live);
-  for (std::size_t i = 0; i < live; ++i) s.insert(keys[2 * i], i);
-  std::atomic<std::uint64_t> total{0};
-  std::atomic<bool> stop{false};
-  std::thread timer;
-  const double wall = run_threads(threads, [&](unsigned t) {
-    if (t == 0) timer = std::thread([&] {
-      std::this_thread::sleep_for(std::chrono::nanoseconds(std::int64_t(ns)));
-      stop = true;
-    });
-    gomap_bench::splitmix64 g{0x1234 + t};
-    std::uint64_t ops = 0, found = 0;
-    while (!stop.load(std::memory_order_relaxed)) {
-      for (int b = 0; b < 64; ++b, ++ops) {
-        const std::uint64_t x = g.next();
-        const u64 k = keys[(x >> 8) % keys.size()];
-        const unsigned roll = unsigned(x & 0xff) * 100 / 256;
-        if (roll < read_pct) found += s.find(k);
-        else if (roll % 2) s.insert(k, ops);
-        else s.erase(k);
-      }
-    }
-    gomap_bench::keep(found);
-    total += ops;
-  });
-  timer.join();
-  return double(total) / wall * 1e3;
+template <class Map>
+subject_kind kind(const char* name) {
+  return {name, [](std::span<const u64> keys, unsigned threads, unsigned read_pct, double ms) {
+            auto m = std::make_unique<Map>(keys.size());
+            for (std::size_t i = 0; i < keys.size(); ++i) m->put(keys[i], i);
+            if constexpr (requires { m->warm(); }) m->warm();
+            return cm::run_cell(*m, keys, threads, read_pct, ms).mops();
+          }};
 }
 
 }  // namespace
@@ -311,68 +238,106 @@ result concurrent_maps(context& c) {
   result r;
   r.id = "concurrent-maps";
   r.article = "004";
-  const std::size_t live = by_scale<std::size_t>(c.size, 10'000, 100'000, 1'000'000);
-  const double ns = by_scale(c.size, 20e6, 150e6, 1e9);
+  const std::size_t live = by_scale<std::size_t>(c.size, 10'000, 200'000, 1'000'000);
+  const double ms = by_scale(c.size, 10.0, 100.0, 500.0);
   const std::vector<unsigned> threads = {1, 2, 4};
   struct mix {
     const char* name;
     unsigned read_pct;
   };
-  const mix mixes[] = {{"read-mostly (90% find)", 90}, {"write-heavy (50% find)", 50}};
-  r.title = "operations per second on " + fmt_num(double(live)) + " live keys, at 1, 2 and 4 threads (" +
-            std::to_string(::sysconf(_SC_NPROCESSORS_ONLN)) + " cores here)";
-  ensure_keys(2 * live);
-  c.bar->begin("concurrent-maps", std::size(kinds) * threads.size() * std::size(mixes));
+  const std::vector<mix> mixes = {{"read-mostly (90% reads)", 90}, {"write-heavy (50% writes)", 50}};
+  const std::vector<subject_kind> kinds = {
+      kind<cm::sharded_adapter<gomap::internal::rw_spinlock>>("gomap::sharded_map"),
+      kind<cm::sync_adapter>("gomap::sync_map"),
+      kind<cm::tbb_adapter>("tbb::concurrent_hash_map"),
+      kind<cm::cuckoo_adapter>("libcuckoo::cuckoohash_map"),
+      kind<cm::locked_adapter<std::shared_mutex>>("gomap::map + std::shared_mutex"),
+      kind<cm::locked_adapter<std::mutex>>("gomap::map + std::mutex"),
+  };
+  const long cores = ::sysconf(_SC_NPROCESSORS_ONLN);
+  r.title = "throughput on " + fmt_num(double(live)) + " preloaded keys (reads, and overwrites of present keys) at 1, "
+            "2 and 4 threads, " + std::to_string(cores) + " cores here";
+  ensure_keys(live);
+  const auto keys = gomap_bench::keys().keys(live);
+  c.bar->begin("concurrent-maps", kinds.size() * threads.size() * mixes.size() + 1);
+
+  std::map<std::string, std::map<std::string, std::vector<double>>> fig;  // mix -> map -> by threads
+  for (const mix& mx : mixes)
+    for (const subject_kind& k : kinds)
+      for (unsigned th : threads) {
+        c.bar->step(k.name);
+        fig[mx.name][k.name].push_back(k.run(keys, th, mx.read_pct, ms));
+      }
+  // Go's sync.Map, in its own process (bench/go -concurrent), same keys.
+  c.bar->step("Go sync.Map");
+  if (!c.go_binary.empty()) {
+    try {
+      std::vector<unsigned> rp;
+      for (const mix& mx : mixes) rp.push_back(mx.read_pct);
+      for (const auto& cell : cm::run_go_sync_map(c.go_binary, live, threads, rp, ms))
+        for (const mix& mx : mixes)
+          if (mx.read_pct == cell.read_pct) {
+            auto& y = fig[mx.name]["Go sync.Map (go1.19)"];
+            y.resize(threads.size(), missing);
+            for (std::size_t i = 0; i < threads.size(); ++i)
+              if (threads[i] == cell.threads) y[i] = cell.mops;
+          }
+    } catch (const std::exception& e) {
+      r.peers_missing.push_back(std::string("Go sync.Map: ") + e.what());
+    }
+  } else {
+    r.peers_missing.push_back(c.go_missing);
+  }
+  c.bar->end();
 
   table t;
-  t.title = "Mops/s (each cell " + fmt_ns(ns) + " of work; inserts and erases split the rest evenly)";
+  t.title = "Mops/s (each cell " + fmt_num(ms) + " ms of work after the preload)";
   t.columns = {"map", "mix"};
   for (unsigned th : threads) t.columns.push_back(std::to_string(th) + " thread" + (th > 1 ? "s" : ""));
-  std::map<std::string, std::map<std::string, std::vector<double>>> figures;  // mix -> map -> per threads
+  t.columns.push_back("2 threads / 1");
   for (const mix& mx : mixes) {
     chart ch;
-    ch.title = std::string("Throughput against threads, ") + mx.name;
+    ch.title = std::string("Mops/s against threads, ") + mx.name;
     ch.x_label = "threads";
     ch.y_label = "Mops/s";
     for (unsigned th : threads) ch.x.push_back(th);
-    for (const subject_kind& k : kinds) {
-      std::vector<double> y;
-      for (unsigned th : threads) {
-        c.bar->step(k.name);
-        auto s = k.make();
-        y.push_back(throughput(*s, live, th, mx.read_pct, ns));
-      }
-      std::vector<std::string> row = {k.name, mx.name};
+    for (const auto& [name, y] : fig[mx.name]) {
+      std::vector<std::string> row = {name, mx.name};
       for (double v : y) row.push_back(fmt_num(v, 3));
+      row.push_back(fmt_ratio(y[1] / y[0]));
       t.rows.push_back(row);
-      figures[mx.name][k.name] = y;
-      ch.lines.push_back({k.name, y});
+      ch.lines.push_back({name, y});
     }
-    ch.note = "Above " + std::to_string(::sysconf(_SC_NPROCESSORS_ONLN)) +
-              " threads the machine is oversubscribed: the 4-thread points show how each map behaves when threads "
-              "are descheduled while holding what others wait for.";
+    ch.note = "Above " + std::to_string(cores) +
+              " threads the machine is oversubscribed: the 4-thread points show each map with threads descheduled "
+              "while others wait for what they hold.";
     r.charts.push_back(ch);
   }
-  c.bar->end();
   r.tables.push_back(t);
-  r.peers_missing.push_back("gomap::sharded_map and gomap::sync_map: not in this build yet (they land with the "
-                            "concurrency work)");
 
-  auto best_at = [&](const char* mixname, std::size_t ti) {
+  auto at2 = [&](const char* mixname, const char* map) { return fig[mixname][map][1]; };
+  auto best2 = [&](const char* mixname) {
     std::string best;
     double v = 0;
-    for (const auto& [name, y] : figures[mixname])
-      if (y[ti] > v) {
-        v = y[ti];
+    for (const auto& [name, y] : fig[mixname])
+      if (std::isfinite(y[1]) && y[1] > v) {
+        v = y[1];
         best = name;
       }
-    return best + " " + fmt_num(v, 3) + " Mops/s";
+    return best + " (" + fmt_num(v, 3) + ")";
   };
-  const auto& rm = figures[mixes[0].name];
-  r.verdict = "at 2 threads, read-mostly, a gomap::map behind a shared_mutex does " +
-              fmt_num(rm.at(kinds[0].name)[1], 3) + " Mops/s against tbb's " + fmt_num(rm.at(kinds[1].name)[1], 3) +
-              " and libcuckoo's " + fmt_num(rm.at(kinds[2].name)[1], 3) + "; best write-heavy at 2 threads: " +
-              best_at(mixes[1].name, 1) + ".";
+  const char* rm = mixes[0].name;
+  const char* wh = mixes[1].name;
+  r.verdict = "at 2 threads, read-mostly: gomap::sharded_map " + fmt_num(at2(rm, "gomap::sharded_map"), 3) +
+              " Mops/s, sync_map " + fmt_num(at2(rm, "gomap::sync_map"), 3) + ", one gomap::map behind a shared_mutex " +
+              fmt_num(at2(rm, "gomap::map + std::shared_mutex"), 3) + ", tbb " +
+              fmt_num(at2(rm, "tbb::concurrent_hash_map"), 3) + ", libcuckoo " +
+              fmt_num(at2(rm, "libcuckoo::cuckoohash_map"), 3) + "; best write-heavy at 2 threads: " + best2(wh) + ".";
+  r.findings.push_back(std::string("Best read-mostly at 2 threads: ") + best2(rm) +
+                       ". A single lock serialises writers: gomap::map + std::mutex scales " +
+                       fmt_ratio(fig[wh]["gomap::map + std::mutex"][1] / fig[wh]["gomap::map + std::mutex"][0]) +
+                       " from 1 to 2 threads write-heavy, sharded_map " +
+                       fmt_ratio(fig[wh]["gomap::sharded_map"][1] / fig[wh]["gomap::sharded_map"][0]) + ".");
   return r;
 }
 

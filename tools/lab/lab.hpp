@@ -88,6 +88,7 @@ struct context {
   progress* bar = nullptr;
   gomap_bench::go_process* go = nullptr;  // null when Go's map cannot run here (go_missing says why)
   std::string go_missing;
+  std::string go_binary;  // the Go peer program, for scenarios that start their own (empty: none)
   std::string self;  // this executable, for scenarios that need a child process
 };
 

@@ -154,6 +154,7 @@ int main(int argc, char** argv) {
     c.bar = &bar;
     c.go = go.process.get();
     c.go_missing = go.missing;
+    if (go.process) c.go_binary = GOMAP_LAB_GO_BINARY;
     c.self = self_path();
     machine_info machine = describe_machine();
     machine.go_version = go.version.empty() ? "not run" : go.version;

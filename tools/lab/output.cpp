@@ -72,7 +72,7 @@ void progress::end() {
 std::string fmt_num(double v, int precision) {
   if (!std::isfinite(v)) return "-";
   char b[48];
-  if (std::fabs(v) >= 1e6 || (std::fabs(v) >= std::pow(10.0, precision) && v == std::floor(v)))
+  if (std::fabs(v) >= std::pow(10.0, precision))
     std::snprintf(b, sizeof b, "%.0f", v);
   else
     std::snprintf(b, sizeof b, "%.*g", precision, v);

@@ -1,7 +1,8 @@
-// bench/src/harness.cpp: the measuring code shared by the benchmark driver
-// (main.cpp) and the lab (tools/lab): the key sequence, the clocks, RSS, the
-// latency summary, the control loop. Built as the gomap_bench_harness
-// library (bench/harness/CMakeLists.txt), so both link one copy.
+// bench/src/common.cpp: the out-of-line parts of common.hpp, the measuring
+// code every benchmark executable (gomap_bench, gomap_bench_concurrent) and
+// the lab (tools/lab) share: the key sequence, the clocks, RSS, the latency
+// summary, the control loop. Built as the gomap_bench_harness library
+// (bench/harness/CMakeLists.txt), so all of them link one copy.
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <unistd.h>
