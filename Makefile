@@ -6,10 +6,10 @@
 #   make bench  the full benchmarks (long); regenerates docs/benchmarks.md
 JOBS ?= $(shell nproc)
 
-.PHONY: demo demo-deps test deps test-release test-asan test-tsan-observe bench bench-smoke clean
+.PHONY: demo demo-deps test deps test-release test-asan test-tsan-observe test-lint bench bench-smoke clean
 
 deps:
-	@scripts/install-deps.sh build observe
+	@scripts/install-deps.sh build observe lint
 
 demo-deps:
 	@scripts/install-deps.sh build
@@ -19,12 +19,12 @@ demo: demo-deps
 	cmake --build --preset release --target gomap_demo -j $(JOBS)
 	./build/release/examples/gomap_demo
 
-test: deps test-release test-asan test-tsan-observe bench-smoke
+test: deps test-release test-asan test-tsan-observe test-lint bench-smoke
 
 test-release:
 	cmake --preset release >/dev/null
 	cmake --build --preset release -j $(JOBS)
-	ctest --preset release -j $(JOBS)
+	ctest --preset release -LE lint -j $(JOBS)
 
 test-asan:
 	cmake --preset asan >/dev/null
@@ -36,6 +36,13 @@ test-tsan-observe:
 	cmake --preset tsan >/dev/null
 	cmake --build --preset tsan --target gomap_observe_tests -j $(JOBS)
 	ctest --preset tsan -L tsan -j $(JOBS)
+
+# The clang-tidy plugin and its fixtures (tools/tidy/, docs/lint-and-audit.md).
+test-lint:
+	@scripts/install-deps.sh build lint
+	cmake --preset release >/dev/null
+	cmake --build --preset release --target gomap_tidy -j $(JOBS)
+	ctest --preset release -L lint -j $(JOBS)
 
 bench:
 	@scripts/install-deps.sh bench
