@@ -323,19 +323,20 @@ inline std::string report_table::to_string() const {
   out += ", " + std::to_string(sampled) + " sampled, " + std::to_string(sites.size()) +
          (sites.size() == 1 ? " creation site" : " creation sites") + " whose maps grew from inserts\n";
   if (sites.empty()) return out;
-  out += "  #  moved      growths  max/map  peak       grow ms   maps (grew/live)  fix\n";
+  char line[256];
+  std::snprintf(line, sizeof line, "%3s  %-10s %-8s %-8s %-10s %-9s %-17s %s\n", "#", "moved", "growths", "max/map",
+                "peak", "grow ms", "maps (grew/live)", "fix");
+  out += line;
   std::size_t i = 0;
   for (const site& s : sites) {
-    char line[256];
-    std::snprintf(line, sizeof line, "%3zu  %-9llu  %-7llu  %-7llu  %-9llu  %-8s  %llu (%llu/%llu)", ++i,
+    const std::string maps = std::to_string(s.maps) + " (" + std::to_string(s.maps_grown) + "/" +
+                             std::to_string(s.live) + ")";
+    std::snprintf(line, sizeof line, "%3zu  %-10llu %-8llu %-8llu %-10llu %-9s %-17s reserve(%zu)", ++i,
                   static_cast<unsigned long long>(s.moved), static_cast<unsigned long long>(s.growths),
                   static_cast<unsigned long long>(s.max_growths), static_cast<unsigned long long>(s.peak),
-                  detail::fixed(static_cast<double>(s.grow_ns) / 1e6, 3).c_str(),
-                  static_cast<unsigned long long>(s.maps), static_cast<unsigned long long>(s.maps_grown),
-                  static_cast<unsigned long long>(s.live));
+                  detail::fixed(static_cast<double>(s.grow_ns) / 1e6, 3).c_str(), maps.c_str(),
+                  s.suggested_reserve);
     out += line;
-    out += std::string(std::max<std::size_t>(1, 72 - std::string_view(line).size()), ' ');
-    out += "reserve(" + std::to_string(s.suggested_reserve) + ")";
     if (s.max_hint) out += " (the hint was " + std::to_string(s.max_hint) + ")";
     out += "\n     created at " + s.where + "\n";
     for (std::size_t k = 1; k < s.stack.size(); ++k) out += "       called from " + s.stack[k] + "\n";

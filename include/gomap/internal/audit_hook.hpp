@@ -55,14 +55,23 @@ inline std::atomic<const audit_hooks*> audit_installed{nullptr};
 // A table's audit state. Copies and moves of a map are not sampled (a copy
 // is sized for its source, so it never grows from empty) and a record stays
 // with the table object it was created for.
+//
+// Not RAII on purpose: the table's destructor calls detach() first thing.
+// A call through `release` after the table's last stores (from a member's
+// destructor) would keep the compiler from dropping those stores as dead,
+// which measured +37 instructions per destroyed map, sampled or not.
 class audit_slot {
  public:
   audit_slot() = default;
   audit_slot(const audit_slot&) noexcept {}
   audit_slot& operator=(const audit_slot&) noexcept { return *this; }
-  ~audit_slot() {
-    if (rec_) [[unlikely]]
+
+  // Hands the record back to the audit (which keeps its figures).
+  void detach() noexcept {
+    if (rec_) [[unlikely]] {
       rec_->release(rec_);
+      rec_ = nullptr;
+    }
   }
 
   // Called once, by the constructors that build a map from nothing.

@@ -313,7 +313,10 @@ class table {
     return *this;
   }
 
-  ~table() { destroy_all(); }
+  ~table() {
+    audit_.detach();  // audit hook: first, see audit_slot
+    destroy_all();
+  }
 
   void swap(table& o) noexcept(std::is_nothrow_swappable_v<Hash> && std::is_nothrow_swappable_v<Eq>) {
     swap_all(o);
