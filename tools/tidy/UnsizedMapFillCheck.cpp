@@ -11,7 +11,9 @@
 // It is matched from the fill (insert, emplace, try_emplace, insert_or_assign,
 // operator[]) outwards: the fill's enclosing loops up to the block that
 // declares the map must be exactly one loop (nested loops fill a total the
-// check cannot name before the outer loop), with the fill in its body.
+// check cannot name before the outer loop), with the fill in its body and
+// not under a condition there (then the loop inserts fewer entries than it
+// runs, and reserving its count could reserve far too much).
 #include "UnsizedMapFillCheck.h"
 
 #include <optional>
@@ -214,6 +216,12 @@ std::optional<TripCount> indexForCount(const ForStmt* F, ASTContext& Ctx) {
   const std::string Plus1 = Inclusive ? " + 1" : "";
   if (S && S->isZero()) return TripCount{BoundText + Plus1, std::nullopt};
   const Expr* St = Start->IgnoreParenImpCasts();
+  // `for (i = a; i < a + n; ++i)`: n.
+  if (const auto* Sum = dyn_cast<BinaryOperator>(Bound->IgnoreParenImpCasts());
+      Sum && Sum->getOpcode() == BO_Add && refersToVar(St) && refersToVar(Sum->getLHS()) == refersToVar(St)) {
+    const std::string N = sourceText(Sum->getRHS(), Ctx);
+    if (!N.empty()) return TripCount{N + Plus1, std::nullopt};
+  }
   if (isa<IntegerLiteral, DeclRefExpr>(St)) {
     const std::string Lhs = isPrimary(Bound) ? BoundText : "(" + BoundText + ")";
     return TripCount{Lhs + " - " + sourceText(St, Ctx) + Plus1, std::nullopt};
@@ -302,6 +310,13 @@ void UnsizedMapFillCheck::check(const MatchFinder::MatchResult& Result) {
     if (const auto* S = Node.get<Stmt>()) {
       if (S == Scope) break;
       if (isa<LambdaExpr, BlockExpr>(S)) return;  // filled when the lambda runs: not this loop's business
+      // A fill under a condition inside the loop inserts fewer entries than
+      // the loop runs: reserving the trip count could reserve far too much.
+      // (A condition around the loop itself is fine.)
+      if (Loops.empty()) {
+        if (isa<IfStmt, SwitchStmt, SwitchCase, AbstractConditionalOperator>(S)) return;
+        if (const auto* BO = dyn_cast<BinaryOperator>(S); BO && BO->isLogicalOp()) return;
+      }
       if (isa<ForStmt, CXXForRangeStmt, WhileStmt, DoStmt>(S)) {
         if (loopBody(S) != Prev) return;  // in the loop's header, not its body
         Loops.push_back(S);

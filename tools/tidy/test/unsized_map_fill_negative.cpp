@@ -144,3 +144,23 @@ std::size_t second_loop(const std::vector<int>& v) {
   for (int x : v) m[x + 1] = x;
   return m.size();
 }
+
+// Filled under a condition: fewer inserts than iterations, so the trip count
+// is no size to reserve.
+std::size_t conditional(const std::vector<int>& v) {
+  std::unordered_set<int> evens, odds, small;
+  gomap::map<int, int> big;
+  for (int x : v) {
+    if (x % 2 == 0) evens.insert(x);
+    switch (x % 3) {
+      case 1:
+        odds.insert(x);
+        break;
+      default:
+        break;
+    }
+    x < 10 && small.insert(x).second;
+    (void)(x > 1000 ? big[x] : x);
+  }
+  return evens.size() + odds.size() + small.size() + big.size();
+}
