@@ -1,7 +1,8 @@
 # The two entry points the README names. Both install what they need first.
 #   make demo   the main job (for now: the engine demo)
 #   make test   the whole test suite: release build, then ASan+UBSan build,
-#               then the concurrent observability tests under TSan,
+#               then the concurrent observability and audit tests under TSan,
+#               then the clang-tidy plugin's fixtures (test-lint),
 #               then the benchmarks' smoke pass (tiny N, no timing checks)
 #   make bench  the full benchmarks (long); regenerates docs/benchmarks.md
 JOBS ?= $(shell nproc)
