@@ -167,6 +167,28 @@ TEST_F(Audit, a_map_destroyed_before_the_report_keeps_its_record) {
   EXPECT_EQ(s->suggested_reserve, 600u);
 }
 
+// The record stays with the map object: assigning another map's contents to
+// a sampled map keeps it sampled, and its peak counts what it then held.
+TEST_F(Audit, a_sampled_map_assigned_to_keeps_its_record_and_peak) {
+  gomap::audit::enable(1);
+  const int line = __LINE__ + 2;
+  {
+    gomap::map<u64, u64> sampled;
+    gomap::audit::disable();
+    gomap::map<u64, u64> other;
+    fill(other, 100);
+    sampled = other;  // a copy sized for 100, swapped in
+    fill(sampled, 300, 1000);
+    EXPECT_EQ(sampled.size(), 400u);
+  }
+  const auto t = gomap::audit::report();
+  const auto s = site_at(t, line);
+  ASSERT_TRUE(s) << t.to_string();
+  EXPECT_EQ(s->maps, 1u);
+  EXPECT_EQ(s->peak, 400u);
+  EXPECT_GE(s->growths, 1u);
+}
+
 TEST_F(Audit, disable_stops_sampling_but_sampled_maps_keep_recording) {
   gomap::audit::enable(1);
   const int line = __LINE__ + 1;

@@ -66,9 +66,12 @@ class audit_slot {
   audit_slot(const audit_slot&) noexcept {}
   audit_slot& operator=(const audit_slot&) noexcept { return *this; }
 
-  // Hands the record back to the audit (which keeps its figures).
-  void detach() noexcept {
+  // Hands the record back to the audit (which keeps its figures); `size` is
+  // the table's size then (a swap or an assignment may have handed the table
+  // a fast insert path that bypassed on_size).
+  void detach(std::size_t size) noexcept {
     if (rec_) [[unlikely]] {
+      on_size(size);
       rec_->release(rec_);
       rec_ = nullptr;
     }
@@ -88,6 +91,7 @@ class audit_slot {
   // An insert started a doubling growth of a table holding `entries`.
   void on_doubling_start(std::size_t entries) noexcept {
     if (rec_) [[unlikely]] {
+      on_size(entries);
       audit_record::add(rec_->growths, 1);
       audit_record::add(rec_->moved, entries);
       rec_->grow_start_ns = now_ns();

@@ -314,7 +314,7 @@ class table {
   }
 
   ~table() {
-    audit_.detach();  // audit hook: first, see audit_slot
+    audit_.detach(count_);  // audit hook: first, see audit_slot
     destroy_all();
   }
 
