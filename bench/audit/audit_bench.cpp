@@ -28,21 +28,13 @@
 #include <gomap/audit.hpp>
 #include <gomap/map.hpp>
 
+#include "../observe/workload.hpp"
+
 namespace {
 
-using u64 = std::uint64_t;
+using obench::random_keys;
+using obench::u64;
 using clock_type = std::chrono::steady_clock;
-
-std::vector<u64> random_keys(std::size_t n) {
-  std::vector<u64> v(n);
-  u64 s = 0x243f6a8885a308d3ull;
-  for (auto& k : v) {
-    u64 z = (s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    k = z ^ (z >> 27);
-  }
-  return v;
-}
 
 double ns_since(clock_type::time_point t0, std::size_t ops) {
   return std::chrono::duration<double, std::nano>(clock_type::now() - t0).count() / static_cast<double>(ops);
