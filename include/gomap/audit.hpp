@@ -194,8 +194,10 @@ inline bool internal_frame(const std::string& file, const std::string& name) {
   if (file.empty())
     return name.find("gomap::internal::") != std::string::npos || name.find("gomap::audit::") != std::string::npos ||
            name.find("boost::stacktrace") != std::string::npos;
-  return has("/gomap/internal/") || has("/gomap/audit.hpp") || has("/gomap/map.hpp") || has("/gomap/set.hpp") ||
-         has("/boost/stacktrace") || has("/include/c++/");
+  // gomap's headers wherever they are included from (an install, a source
+  // tree, paths shortened by -ffile-prefix-map), then Boost's and libstdc++'s.
+  return has("include/gomap/") || has("/gomap/internal/") || has("/gomap/observe/") || has("/gomap/audit.hpp") ||
+         has("/gomap/map.hpp") || has("/gomap/set.hpp") || has("/boost/stacktrace") || has("/include/c++/");
 }
 
 inline std::string describe(const boost::stacktrace::frame& f) {

@@ -3,6 +3,7 @@
 // process-wide, so every test starts with reset() and reads only its own sites.
 #include <gomap/audit.hpp>
 #include <gomap/map.hpp>
+#include <gomap/observe/op_latency.hpp>
 #include <gomap/set.hpp>
 
 #include <gtest/gtest.h>
@@ -148,6 +149,21 @@ TEST_F(Audit, sets_are_audited_too) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->peak, 300u);
   EXPECT_EQ(r->growths, s.stats().growths);
+}
+
+// A map inside another gomap type (op_timed, std containers of maps): the
+// site is still the user's line, past gomap's and the standard library's frames.
+TEST_F(Audit, the_site_is_past_gomap_and_std_frames) {
+  gomap::audit::enable(1);
+  const int timed_line = __LINE__ + 1;
+  gomap::op_timed<gomap::map<u64, u64>> timed;
+  fill(timed, 100);
+  const int vector_line = __LINE__ + 1;
+  std::vector<gomap::map<u64, u64>> maps(2);
+  fill(maps[1], 100);
+  const auto t = gomap::audit::report();
+  EXPECT_TRUE(site_at(t, timed_line)) << t.to_string();
+  EXPECT_TRUE(site_at(t, vector_line)) << t.to_string();
 }
 
 TEST_F(Audit, a_map_destroyed_before_the_report_keeps_its_record) {
