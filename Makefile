@@ -2,8 +2,9 @@
 #   make lab    the main job: builds gomap-lab and writes its report of every
 #               scenario, measured on this machine, to build/lab/report.html
 #   make test   the whole test suite: release build, then ASan+UBSan build,
-#               then the concurrent observability tests under TSan,
+#               then the concurrent observability and audit tests under TSan,
 #               then the concurrent maps' tests under TSan,
+#               then the clang-tidy plugin's fixtures (test-lint),
 #               then the benchmarks' smoke pass (tiny N, no timing checks),
 #               then the lab's tests (every scenario tiny, the report in Chromium)
 #   make demo   the engine demo (each growth as it starts and ends)
@@ -12,10 +13,10 @@
 #               refreshes its section of docs/benchmarks.md, prints the targets
 JOBS ?= $(shell nproc)
 
-.PHONY: lab lab-deps lab-full demo demo-deps test deps test-release test-asan test-tsan-observe test-tsan-concurrent test-lab bench bench-smoke bench-concurrent clean
+.PHONY: lab lab-deps lab-full demo demo-deps test deps test-release test-asan test-tsan-observe test-tsan-concurrent test-lint test-lab bench bench-smoke bench-concurrent clean
 
 deps:
-	@scripts/install-deps.sh build observe
+	@scripts/install-deps.sh build observe lint
 
 demo-deps:
 	@scripts/install-deps.sh build
@@ -43,12 +44,12 @@ demo: demo-deps
 	cmake --build --preset release --target gomap_demo -j $(JOBS)
 	./build/release/examples/gomap_demo
 
-test: deps test-release test-asan test-tsan-observe test-tsan-concurrent bench-smoke test-lab
+test: deps test-release test-asan test-tsan-observe test-tsan-concurrent test-lint bench-smoke test-lab
 
 test-release:
 	cmake --preset release >/dev/null
 	cmake --build --preset release -j $(JOBS)
-	ctest --preset release -j $(JOBS)
+	ctest --preset release -LE lint -j $(JOBS)
 
 test-asan:
 	cmake --preset asan >/dev/null
@@ -71,6 +72,13 @@ test-tsan-concurrent:
 	cmake --preset tsan >/dev/null
 	cmake --build --preset tsan --target gomap_concurrent_tests -j $(JOBS)
 	ctest --preset tsan -L concurrent -j $(JOBS)
+
+# The clang-tidy plugin and its fixtures (tools/tidy/, docs/lint-and-audit.md).
+test-lint:
+	@scripts/install-deps.sh build lint
+	cmake --preset release >/dev/null
+	cmake --build --preset release --target gomap_tidy -j $(JOBS)
+	ctest --preset release -L lint -j $(JOBS)
 
 bench:
 	@scripts/install-deps.sh bench

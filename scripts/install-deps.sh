@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages gomap's build, tests and tools need, and only
 # those that are missing: a machine that has them all runs no apt-get at all.
-# Usage: scripts/install-deps.sh [group...]   groups: build (default), bench, observe, lab, all
+# Usage: scripts/install-deps.sh [group...]   groups: build (default), bench, observe, lab, lint, all
 set -euo pipefail
 
 build=(cmake ninja-build g++ libgtest-dev libgmock-dev libxxhash-dev)
@@ -10,10 +10,13 @@ bench=(libbenchmark-dev libabsl-dev robin-map-dev libsparsehash-dev golang-go py
 # pkg-config), promtool and a Prometheus server for the observability tests.
 observe=(systemtap-sdt-dev binutils libcpp-httplib-dev pkg-config prometheus)
 # gomap-lab (tools/lab): its peers (absl, Boost.Unordered, tbb, libcuckoo, Go),
-# CLI11, gomap::http for `audit`, npm for uPlot and playwright-core, and the
+# CLI11, gomap::http and Boost.Stacktrace (gomap::audit) for `audit`, npm for uPlot and playwright-core, and the
 # Chromium the report's test renders the page in.
-lab=(libabsl-dev libboost1.81-dev libtbb-dev libcuckoo-dev libcli11-dev libcpp-httplib-dev pkg-config
-     golang-go python3 nodejs npm chromium)
+lab=(libabsl-dev libboost1.81-dev libboost-stacktrace1.81-dev libtbb-dev libcuckoo-dev libcli11-dev
+     libcpp-httplib-dev pkg-config golang-go python3 nodejs npm chromium)
+# The clang-tidy plugin (libclang-14-dev), the clang-tidy that loads it, FileCheck
+# for its fixtures (llvm-14-tools), and Boost.Stacktrace for <gomap/audit.hpp>.
+lint=(libclang-14-dev clang-tidy-14 llvm-14-tools libboost-stacktrace1.81-dev)
 
 want=()
 for g in "${@:-build}"; do
@@ -22,8 +25,9 @@ for g in "${@:-build}"; do
     bench) want+=("${build[@]}" "${bench[@]}") ;;
     observe) want+=("${observe[@]}") ;;
     lab) want+=("${build[@]}" "${lab[@]}") ;;
-    all) want+=("${build[@]}" "${bench[@]}" "${observe[@]}" "${lab[@]}") ;;
-    *) echo "install-deps: unknown group '$g' (build, bench, observe, lab, all)" >&2; exit 2 ;;
+    lint) want+=("${lint[@]}") ;;
+    all) want+=("${build[@]}" "${bench[@]}" "${observe[@]}" "${lab[@]}" "${lint[@]}") ;;
+    *) echo "install-deps: unknown group '$g' (build, bench, observe, lab, lint, all)" >&2; exit 2 ;;
   esac
 done
 

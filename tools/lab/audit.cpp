@@ -4,10 +4,14 @@
 // terminal) and its figures are served at /metrics (gomap::http) until the
 // time is up. The workload cycles through what the scenarios show: doublings
 // from empty, a mass delete and the shrink that follows, and churn (which
-// starts same-size growths).
+// starts same-size growths). The run is also an audit (<gomap/audit.hpp>):
+// every map it creates is sampled, and the audit's report closes the output,
+// naming the creation site whose maps grew from empty and the reserve() that
+// would have spared them.
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <gomap/audit.hpp>
 #include <gomap/http/metrics_server.hpp>
 #include <gomap/observe/prometheus.hpp>
 #include <gomap/observe/ring_buffer_observer.hpp>
@@ -42,6 +46,7 @@ int audit(const std::string& listen, double seconds, scale size) {
   const auto [host, port] = parse_listen(listen);
   const std::size_t n = by_scale<std::size_t>(size, 20'000, 1'000'000, 10'000'000);
   auto ring = std::make_shared<gomap::event_ring>(4096);
+  gomap::audit::enable(1);  // every map from here on
   audited_map m;
   m.observer().first() = gomap::ring_observer(ring);
   gomap::metrics_registration reg = gomap::metrics_registry::global().add("lab_audit", m);
@@ -81,8 +86,8 @@ int audit(const std::string& listen, double seconds, scale size) {
         next_publish = now + 100'000'000;
       }
       if (now >= deadline) return false;
-      // Paced: a growth every few hundred milliseconds is what a reader can follow.
-      if (size != scale::tiny) std::this_thread::sleep_for(std::chrono::microseconds(200));
+      // Paced, so that a reader can follow the events.
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
     return true;
   };
@@ -91,6 +96,7 @@ int audit(const std::string& listen, double seconds, scale size) {
   bool running = true;
   while (running) {
     ++cycles;
+    const std::int64_t cycle_start = gomap_bench::now_ns();
     // 1. From empty to n keys: every doubling.
     while (running && live.size() < n) {
       const u64 k = g.next();
@@ -113,6 +119,12 @@ int audit(const std::string& listen, double seconds, scale size) {
       live[victim] = k;
       running = tick();
     }
+    // A cycle lasts at least a second: small workloads would flood the terminal.
+    while (running && gomap_bench::now_ns() - cycle_start < 1'000'000'000) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      reg.publish(m);
+      running = gomap_bench::now_ns() < deadline;
+    }
     if (running) {
       m.clear_and_release();
       live.clear();
@@ -129,6 +141,8 @@ int audit(const std::string& listen, double seconds, scale size) {
               static_cast<unsigned long long>(by_kind[3]), static_cast<unsigned long long>(ring->dropped()));
   std::printf("final map: %zu entries, B=%u, %zu overflow buckets, %zu tombstones, %s held\n", s.size, s.B,
               s.overflow_buckets, s.tombstones, fmt_bytes(double(s.bytes_allocated)).c_str());
+  std::printf("\n%s", gomap::audit::report().to_string().c_str());
+  gomap::audit::disable();
   std::fflush(stdout);
   return 0;
 }

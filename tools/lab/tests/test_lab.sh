@@ -8,7 +8,9 @@
 #   3. `gomap-lab report --scale tiny` renders in headless Chromium with no
 #      console error, every section's charts drawn and no network request
 #      (check_report.js); the screenshot goes to build/lab/;
-#   4. bad input is refused with a message naming it.
+#   4. `gomap-lab audit` prints growth events as they happen, answers a
+#      scrape of /metrics while it runs, and ends with the audit's report;
+#   5. bad input is refused with a message naming it.
 # Timing is never asserted: tiny runs measure nothing.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
@@ -72,7 +74,29 @@ if grep -Eq '(src|href)="https?:' "$out/report.html"; then echo "test-lab: the r
 NODE_PATH="$node_modules" timeout 120 node tools/lab/tests/check_report.js "$out/report.html" build/lab/report-tiny.png \
   "$(IFS=,; echo "${ids[*]}")"
 
-# 4. Bad input.
+# 4. The live audit: port 0 picks a free port, which the first line names.
+python3 - "$lab" <<'PY'
+import re, subprocess, sys, time, urllib.request
+p = subprocess.Popen([sys.argv[1], "audit", "--listen", "127.0.0.1:0", "--seconds", "3", "--scale", "tiny"],
+                     stdout=subprocess.PIPE, text=True)
+first = p.stdout.readline()
+m = re.search(r"http://127\.0\.0\.1:(\d+)/metrics", first)
+if not m:
+    sys.exit("test-lab: audit did not say where /metrics is: " + first)
+time.sleep(1.0)
+body = urllib.request.urlopen(f"http://127.0.0.1:{m.group(1)}/metrics", timeout=5).read().decode()
+if 'map="lab_audit"' not in body:
+    sys.exit("test-lab: /metrics has no series for the audited map")
+rest = p.stdout.read()
+if p.wait(timeout=30) != 0:
+    sys.exit("test-lab: audit failed")
+for want in ("grow_start", "shrink_start", "grow_end", "gomap audit:", "reserve("):
+    if want not in rest:
+        sys.exit(f"test-lab: audit printed no '{want}'")
+print("test-lab: audit printed growth events live, served /metrics, ended with the audit report")
+PY
+
+# 5. Bad input.
 if "$lab" run no-such-scenario 2> "$out/bad.txt"; then echo "test-lab: an unknown scenario was accepted" >&2; exit 1; fi
 grep -q "gomap-lab list" "$out/bad.txt" || { echo "test-lab: the unknown-scenario message names no fix" >&2; exit 1; }
 if "$lab" audit --listen nonsense --seconds 1 2> "$out/bad.txt"; then echo "test-lab: --listen nonsense was accepted" >&2; exit 1; fi
