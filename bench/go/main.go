@@ -607,41 +607,50 @@ func churnTrace(live, ops, samples int) string {
 
 // massDelete: n keys inserted, the first 9n/10 of the shuffle erased, then
 // `ops` operations each inserting the next new key and erasing the oldest
-// live one (the survivors first, in shuffle order). The live heap is sampled
-// after the fill, after the erase, and every ops/samples operations.
+// live one (the survivors first, in shuffle order). The live heap (after a
+// forced collection) is sampled every (n + 9n/10 + ops)/samples operations
+// of the three phases, as tools/lab's mass-delete does.
 func massDelete(n, ops, samples int) string {
 	keys, sh, fresh := ks.stream(0, n), ks.shuffled(n), ks.stream(n, ops)
 	base := liveHeap()
 	m := make(map[uint64]uint64)
-	for i, k := range keys {
-		m[k] = uint64(i)
-	}
-	full := liveHeap() - base
 	erase := n - n/10
-	for _, k := range sh[:erase] {
-		delete(m, k)
-	}
-	erased := liveHeap() - base
-	queue := append([]uint64(nil), sh[erase:]...)
-	every := ops / samples
+	every := (n + erase + ops) / samples
 	if every < 1 {
 		every = 1
 	}
-	trace := []float64{erased}
+	var trace []float64
+	op := 0
+	tick := func() {
+		op++
+		if op%every == 0 {
+			trace = append(trace, liveHeap()-base)
+		}
+	}
+	for i, k := range keys {
+		m[k] = uint64(i)
+		tick()
+	}
+	full := liveHeap() - base
+	for _, k := range sh[:erase] {
+		delete(m, k)
+		tick()
+	}
+	erased := liveHeap() - base
+	queue := append([]uint64(nil), sh[erase:]...)
 	for j := 0; j < ops; j++ {
 		m[fresh[j]] = uint64(j)
 		queue = append(queue, fresh[j])
 		delete(m, queue[0])
 		queue = queue[1:]
-		if (j+1)%every == 0 {
-			trace = append(trace, liveHeap()-base)
-		}
+		tick()
 	}
 	if len(m) != n/10 {
 		wrong("mass_delete")
 	}
+	end := liveHeap() - base
 	runtime.KeepAlive(m)
-	return fields("full", full, "erased90", erased, "every", every) + " trace=" + list(trace)
+	return fields("full", full, "erased90", erased, "end", end) + " trace=" + list(trace)
 }
 
 // ---- serve mode ----

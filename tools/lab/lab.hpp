@@ -35,11 +35,13 @@ inline constexpr double missing = std::numeric_limits<double>::quiet_NaN();  // 
 struct series {
   std::string label;
   std::vector<double> y;  // one per x; NaN where the series has no point
+  bool right_axis = false;  // drawn against the chart's second (right-hand) axis
 };
 
 struct chart {
   std::string title;
   std::string x_label, y_label;
+  std::string y2_label;  // the right-hand axis, for series with right_axis
   bool log_y = false;
   std::vector<double> x;
   std::vector<series> lines;

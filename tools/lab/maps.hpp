@@ -9,6 +9,7 @@
 #include <boost/unordered/unordered_flat_map.hpp>
 #include <cstdint>
 #include <gomap/map.hpp>
+#include <string>
 #include <unordered_map>
 
 #include "workloads.hpp"
@@ -46,6 +47,14 @@ struct std_family : gomap_bench::std_like_family {
 
 // The name Go's map goes by in every table.
 inline constexpr const char* go_name = "Go map (go1.19)";
+
+// "gomap", "absl", "boost", "std", "Go": for verdicts, where full names crowd.
+inline std::string short_name(const std::string& name) {
+  if (name == go_name) return "Go";
+  if (name.rfind("gomap", 0) == 0) return "gomap";
+  const auto colons = name.find("::");
+  return colons == std::string::npos ? name : name.substr(0, colons);
+}
 
 // Calls f.template operator()<Family>() for each C++ hash map, in table order.
 template <class F>

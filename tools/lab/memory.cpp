@@ -121,13 +121,14 @@ result churn_memory(context& c) {
   bytes.y_label = "bytes held";
   overflow.title = "gomap: overflow buckets chained, and same-size growths so far";
   overflow.x_label = "operations";
-  overflow.y_label = "count";
+  overflow.y_label = "overflow buckets";
+  overflow.y2_label = "same-size growths so far";
   for (std::size_t i = 0; i <= samples; ++i) bytes.x.push_back(double(i * every));
   overflow.x = bytes.x;
   bytes.note = "gomap and absl count exactly the bytes they hold; Go's figure is its live heap after a forced "
                "collection (runtime.MemStats.HeapAlloc), so it includes Go's own overhead.";
   overflow.note = "Overflow buckets build up as churned keys land in full buckets; each same-size growth (a step of "
-                  "the dashed lines) compacts the chains back.";
+                  "the lines against the right-hand axis) compacts the chains back.";
 
   table t;
   t.title = "Bytes held (after the first tenth of the run) and growth counts";
@@ -139,7 +140,7 @@ result churn_memory(context& c) {
     bytes.lines.push_back(s);
     if (!x.t.overflow.empty()) {
       overflow.lines.push_back({x.name + " overflow buckets", x.t.overflow});
-      overflow.lines.push_back({x.name + " same-size growths", x.t.same_size});
+      overflow.lines.push_back({x.name + " same-size growths", x.t.same_size, true});
     }
     const auto [med, mx] = settled(x.t.bytes);
     const bool g = !x.t.overflow.empty();
@@ -162,7 +163,7 @@ result churn_memory(context& c) {
   const churn_trace& never = rows[1].t;
   std::string others;
   for (std::size_t i = 1; i < rows.size(); ++i)
-    others += std::string(i > 1 ? ", " : "") + (i == 1 ? "Go-faithful policy" : rows[i].name.substr(0, rows[i].name.find(':'))) +
+    others += std::string(i > 1 ? ", " : "") + (i == 1 ? "Go-faithful policy" : short_name(rows[i].name)) +
               " " + fmt_bytes(settled(rows[i].t.bytes).first);
   double worst_drift = 0;
   for (const auto& x : rows) worst_drift = std::max(worst_drift, drift(x.t.bytes));
@@ -202,35 +203,44 @@ class counting_resource final : public std::pmr::memory_resource {
 };
 
 struct mass_trace {
-  std::vector<double> bytes;  // after the fill, after the erase, then every `every` operations
+  std::vector<double> bytes;  // every `every` operations, fill, erase and churn alike
   double full = 0, erased = 0, end = 0, rebuild_ns = missing;
 };
 
 // Fill n keys, erase the first 9n/10 of the shuffle, then `ops` operations
 // each inserting a new key and erasing the oldest live one (the survivors
-// first): bench/go's mass_delete does exactly the same. `after_erase(m)`
-// runs once after the erase (rebuild-and-swap uses it).
+// first), sampling the bytes held every `every` operations of the three
+// phases: bench/go's mass_delete does exactly the same. `after_erase(m)`
+// runs once after the erase (rebuild-and-swap uses it) and returns its ns.
 template <class F, class M, class Bytes, class After>
 mass_trace run_mass(M& m, std::size_t n, std::size_t ops, std::size_t every, Bytes bytes, After after_erase) {
   const auto keys = gomap_bench::keys().keys(n);
   const auto sh = gomap_bench::keys().shuffled(n);
   const auto fresh = gomap_bench::keys().stream(n, ops);
   mass_trace t;
-  for (std::size_t i = 0; i < n; ++i) F::insert(m, keys[i], i);
+  std::size_t op = 0;
+  auto tick = [&] {
+    if (++op % every == 0) t.bytes.push_back(bytes(m));
+  };
+  for (std::size_t i = 0; i < n; ++i) {
+    F::insert(m, keys[i], i);
+    tick();
+  }
   t.full = bytes(m);
-  t.bytes.push_back(t.full);
   const std::size_t erase = n - n / 10;
-  for (std::size_t i = 0; i < erase; ++i) m.erase(sh[i]);
+  for (std::size_t i = 0; i < erase; ++i) {
+    m.erase(sh[i]);
+    tick();
+  }
   t.rebuild_ns = after_erase(m);
   t.erased = bytes(m);
-  t.bytes.push_back(t.erased);
   std::deque<std::uint64_t> queue(sh.begin() + std::ptrdiff_t(erase), sh.end());
   for (std::size_t j = 0; j < ops; ++j) {
     F::insert(m, fresh[j], j);
     queue.push_back(fresh[j]);
     m.erase(queue.front());
     queue.pop_front();
-    if ((j + 1) % every == 0) t.bytes.push_back(bytes(m));
+    tick();
   }
   t.end = bytes(m);
   if (m.size() != n / 10) gomap_bench::wrong(F::name, "mass-delete");
@@ -258,9 +268,10 @@ result mass_delete(context& c) {
   r.id = "mass-delete";
   r.article = "001";
   const std::size_t n = by_scale<std::size_t>(c.size, 20'000, 1'000'000, 10'000'000);
-  const std::size_t ops = n / 5;
-  const std::size_t samples = by_scale<std::size_t>(c.size, 20, 100, 200);
-  const std::size_t every = ops / samples;
+  const std::size_t ops = n / 2;
+  const std::size_t samples = by_scale<std::size_t>(c.size, 60, 120, 300);
+  const std::size_t total_ops = n + (n - n / 10) + ops;
+  const std::size_t every = total_ops / samples;
   r.title = "fill " + fmt_num(double(n)) + " keys, erase 90%, then " + fmt_num(double(ops)) +
             " insert-new/erase-oldest operations: memory held by each map and by article 001's alternatives";
   ensure_keys(n + ops);
@@ -287,9 +298,8 @@ result mass_delete(context& c) {
     mass_trace t;
     t.full = num(*g, "full");
     t.erased = num(*g, "erased90");
-    t.bytes = {t.full};
-    for (double v : gomap_bench::reply_list((*g)["trace"])) t.bytes.push_back(v);
-    t.end = t.bytes.back();
+    t.end = num(*g, "end");
+    t.bytes = gomap_bench::reply_list((*g)["trace"]);
     rows.push_back({go_name, t});
   }
   // Article 001's alternatives.
@@ -321,12 +331,14 @@ result mass_delete(context& c) {
 
   chart ch;
   ch.title = "Bytes held: after the fill, after erasing 90%, then while the map keeps working";
-  ch.x_label = "operations (fill, erase, then insert+erase pairs)";
-  ch.y_label = "bytes held";
-  ch.x = {double(n), double(n + (n - n / 10))};
-  for (std::size_t j = every; j <= ops; j += every) ch.x.push_back(ch.x[1] + double(j));
-  ch.note = "Bytes through a counting allocator (exact); Go's is its live heap after a forced collection. The drop "
-            "of gomap's line a few thousand operations after the erase is its shrinking growth, paid by inserts.";
+  ch.x_label = "operations: " + fmt_num(double(n)) + " inserts, " + fmt_num(double(n - n / 10)) + " erases, then " +
+               fmt_num(double(ops)) + " insert+erase pairs";
+  ch.y_label = "bytes held (log scale)";
+  ch.log_y = true;
+  for (std::size_t op = every; op <= total_ops; op += every) ch.x.push_back(double(op));
+  ch.note = "Bytes through a counting allocator (exact); Go's is its live heap after a forced collection. After the "
+            "erase (at " + fmt_num(double(n + n - n / 10)) + "), gomap's line drops within a few thousand inserts: "
+            "its shrinking growth, paid by inserts like a doubling.";
   table t;
   t.title = "Bytes held (counting allocator; Go: runtime.MemStats.HeapAlloc)";
   t.columns = {"map", "after fill", "after erasing 90%", "at the end", "end / fill", "bytes per live key at the end"};

@@ -14,6 +14,7 @@
 #include "common.hpp"
 #include "lab.hpp"
 #include "lab_config.hpp"
+#include "lab_revision.hpp"  // GOMAP_LAB_REVISION, refreshed at every build
 
 namespace gomap_lab {
 
@@ -213,6 +214,7 @@ boost::json::value to_value(const result& r) {
     co["title"] = c.title;
     co["x_label"] = c.x_label;
     co["y_label"] = c.y_label;
+    co["y2_label"] = c.y2_label;
     co["log_y"] = c.log_y;
     co["note"] = c.note;
     js::array x;
@@ -222,6 +224,7 @@ boost::json::value to_value(const result& r) {
     for (const series& s : c.lines) {
       js::object so;
       so["label"] = s.label;
+      so["right_axis"] = s.right_axis;
       js::array y;
       for (double v : s.y) y.emplace_back(number(v));
       so["y"] = std::move(y);

@@ -128,20 +128,23 @@ constexpr const char* page_script = R"js(
     const cols = [c.x];
     c.series.forEach((s, i) => {
       const color = colors[i % colors.length];
-      series.push({ label: s.label, stroke: color, width: 1.6, spanGaps: true,
+      series.push({ label: s.label, stroke: color, width: 1.4, spanGaps: true,
+                    scale: s.right_axis ? 'y2' : 'y',
                     dash: dashed(s.label) ? [6, 4] : undefined,
                     points: { show: c.x.length <= 60, size: 5, fill: color },
                     value: (u, v) => si(v) });
       cols.push(c.log_y ? s.y.map((v) => (v != null && v > 0 ? v : null)) : s.y);
     });
     const width = Math.max(480, Math.min(1060, el.clientWidth || 1060));
+    const right = c.series.some((s) => s.right_axis);
     const opts = {
       width, height: 320, series,
-      scales: { x: { time: false }, y: { distr: c.log_y ? 3 : 1 } },
+      scales: Object.assign({ x: { time: false }, y: { distr: c.log_y ? 3 : 1 } }, right ? { y2: {} } : {}),
       axes: [
         { label: c.x_label, values: (u, vals) => vals.map(si) },
         { label: c.y_label, size: 64, values: (u, vals) => vals.map(si) },
-      ],
+      ].concat(right ? [{ scale: 'y2', side: 1, label: c.y2_label, size: 64, grid: { show: false },
+                          values: (u, vals) => vals.map(si) }] : []),
       legend: { live: true },
       cursor: { drag: { x: true, y: false } },
     };

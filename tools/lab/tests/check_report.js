@@ -6,8 +6,8 @@
 //     every chart's canvas has non-blank pixels (uPlot drew it),
 //   - the page makes no network request: every request other than the file
 //     itself is recorded and aborted, and any is a failure.
-// Writes a screenshot of the top of the page (and, with --full, another of
-// the whole page next to it).
+// Writes a screenshot of the top of the page (and, with --full, one of the
+// whole page and one of each section next to it).
 //
 // usage: NODE_PATH=<build>/tools/lab/web/node_modules node check_report.js REPORT.html SHOT.png ID,ID,... [--full]
 'use strict';
@@ -74,7 +74,11 @@ async function main() {
     for (const id of Object.keys(sections))
       if (!expected.includes(id)) problems.push(`unexpected section #${id}`);
     await page.screenshot({ path: shot, clip: { x: 0, y: 0, width: 1160, height: 1250 }, fullPage: true });
-    if (full) await page.screenshot({ path: shot.replace(/\.png$/, '-full.png'), fullPage: true });
+    if (full) {
+      await page.screenshot({ path: shot.replace(/\.png$/, '-full.png'), fullPage: true });
+      for (const id of Object.keys(sections))
+        await page.locator(`section#${id}`).screenshot({ path: shot.replace(/\.png$/, `-${id}.png`) });
+    }
     const summary = Object.entries(sections).map(([id, s]) => `${id}:${s.charts}`).join(' ');
     if (problems.length) throw new Error(problems.join('\n'));
     console.log(`check_report: ${Object.keys(sections).length} sections, charts drawn (${summary}), ` +
