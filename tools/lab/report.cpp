@@ -127,8 +127,9 @@ constexpr const char* page_script = R"js(
     const series = [{ label: c.x_label, value: (u, v) => si(v) }];
     const cols = [c.x];
     c.series.forEach((s, i) => {
-      const color = colors[i % colors.length];
-      series.push({ label: s.label, stroke: color, width: 1.4, spanGaps: true,
+      const control = /^control loop/.test(s.label);
+      const color = control ? '#a3abb5' : colors[i % colors.length];
+      series.push({ label: s.label, stroke: color, width: /^gomap::map$/.test(s.label) ? 2 : 1.3, spanGaps: true,
                     scale: s.right_axis ? 'y2' : 'y',
                     dash: dashed(s.label) ? [6, 4] : undefined,
                     points: { show: c.x.length <= 60, size: 5, fill: color },

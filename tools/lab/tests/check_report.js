@@ -9,7 +9,8 @@
 // Writes a screenshot of the top of the page (and, with --full, one of the
 // whole page and one of each section next to it).
 //
-// usage: NODE_PATH=<build>/tools/lab/web/node_modules node check_report.js REPORT.html SHOT.png ID,ID,... [--full]
+// usage: NODE_PATH=<build>/tools/lab/web/node_modules node check_report.js REPORT.html SHOT.png ID,ID,...
+//        [--full] [--readme PATH]
 'use strict';
 const fs = require('fs');
 const os = require('os');
@@ -20,6 +21,9 @@ async function main() {
   const [report, shot, ids, ...rest] = process.argv.slice(2);
   if (!report || !shot || !ids) throw new Error('usage: check_report.js REPORT.html SHOT.png ID,ID,... [--full]');
   const full = rest.includes('--full');
+  // --readme PATH: the README's picture, the top of the rehash-storm section
+  // (verdict and timeline) at a width that keeps the file small.
+  const readme = rest.includes('--readme') ? rest[rest.indexOf('--readme') + 1] : null;
   const expected = ids.split(',');
   const url = 'file://' + path.resolve(report);
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'gomap-lab-chromium-'));
@@ -78,6 +82,11 @@ async function main() {
       await page.screenshot({ path: shot.replace(/\.png$/, '-full.png'), fullPage: true });
       for (const id of Object.keys(sections))
         await page.locator(`section#${id}`).screenshot({ path: shot.replace(/\.png$/, `-${id}.png`) });
+    }
+    if (readme) {
+      const box = await page.locator('section#rehash-storm').boundingBox();
+      await page.screenshot({ path: readme, fullPage: true,
+                              clip: { x: box.x, y: box.y, width: Math.min(box.width, 1100), height: 700 } });
     }
     const summary = Object.entries(sections).map(([id, s]) => `${id}:${s.charts}`).join(' ');
     if (problems.length) throw new Error(problems.join('\n'));
