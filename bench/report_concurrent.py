@@ -8,7 +8,6 @@ bench/report.py imports section() and check() to put the workload into
 docs/benchmarks.md (its --concurrent option). Python 3 standard library only.
 """
 import argparse
-import json
 import math
 import sys
 
@@ -29,20 +28,11 @@ MIX_NAMES = {100: "100% reads", 90: "90% reads / 10% writes", 50: "50% reads / 5
 
 
 def load(path):
-    meta, cells = {}, {}
-    with open(path) as f:
-        for i, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                r = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise SystemExit(f"{path}:{i}: not JSON: {e}")
-            if "meta" in r:
-                meta = r
-            else:
-                cells[(r["map"], r["read_pct"], r["threads"])] = r
-    return meta, cells
+    """(the run's meta line, {(map, read_pct, threads): result})."""
+    import report  # here, not at the top: report imports this module
+
+    meta, results = report.load(path)
+    return meta.get("concurrent", {}), {(r["map"], r["read_pct"], r["threads"]): r for r in results}
 
 
 def threads_and_mixes(cells):
@@ -104,7 +94,7 @@ def targets(cells):
 def target_lines(cells):
     lines = []
     for what, ratio, goal, ok, at_most in targets(cells):
-        r = "missing" if ratio is None else f"{ratio:.2f}"
+        r = "missing" if ratio is None else f"{ratio:.3f}"
         lines.append((what, r, ("<= " if at_most else ">= ") + f"{goal:g}", "met" if ok else "**not met**"))
     return lines
 
