@@ -91,6 +91,24 @@ def targets(cells):
     return out
 
 
+LOCKS = ["sharded_map", "sharded_map_std_mutex", "sharded_map_std_shared_mutex"]
+
+
+def lock_lines(cells):
+    """For each (mix, threads): the sharded_map lock variants, fastest first."""
+    threads, mixes = threads_and_mixes(cells)
+    lines = []
+    for mix in mixes:
+        for t in threads:
+            got = [(cells[(m, mix, t)]["median"], m) for m in LOCKS if (m, mix, t) in cells]
+            if len(got) == len(LOCKS):
+                got.sort(reverse=True)
+                best = got[0][0]
+                lines.append((mix, t, ", ".join(f"{m.replace('sharded_map_', '').replace('sharded_map', 'rw_spinlock')}"
+                                                f" {v / best:.2f}" for v, m in got)))
+    return lines
+
+
 def target_lines(cells):
     lines = []
     for what, ratio, goal, ok, at_most in targets(cells):
@@ -139,6 +157,15 @@ def section(o, path):
             if any(c != "—" for c in row):
                 o(f"| {NAMES[m]} | " + " | ".join(row) + " |")
         o()
+    o("### Shard lock, by measurement")
+    o()
+    o("Each cell: the three `sharded_map` shard locks, fastest first, as a fraction of the fastest.")
+    o()
+    o("| mix | threads | locks |")
+    o("| --- | ---: | --- |")
+    for mix, t, text in lock_lines(cells):
+        o(f"| {MIX_NAMES.get(mix, mix)} | {t} | {text} |")
+    o()
     o("### Targets (issue 9), ratios of medians from this run")
     o()
     o("| target | ratio | goal | |")
@@ -171,6 +198,9 @@ def main():
               f"{meta.get('load_average_end', '?')}, nproc {meta.get('nproc')}):")
         for what, r, goal, verdict in target_lines(cells):
             print(f"  {what:<70} {r:>7}  (goal {goal}) {verdict.strip('*')}")
+        print("shard locks, fastest first (fraction of the fastest):")
+        for mix, t, text in lock_lines(cells):
+            print(f"  read {mix:>3}%, {t} threads: {text}")
         return 0
     ap.error("--targets or --check is required")
 
