@@ -8,7 +8,6 @@ bench/report.py imports section() and check() to put the workload into
 docs/benchmarks.md (its --concurrent option). Python 3 standard library only.
 """
 import argparse
-import json
 import math
 import sys
 
@@ -29,20 +28,11 @@ MIX_NAMES = {100: "100% reads", 90: "90% reads / 10% writes", 50: "50% reads / 5
 
 
 def load(path):
-    meta, cells = {}, {}
-    with open(path) as f:
-        for i, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                r = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise SystemExit(f"{path}:{i}: not JSON: {e}")
-            if "meta" in r:
-                meta = r
-            else:
-                cells[(r["map"], r["read_pct"], r["threads"])] = r
-    return meta, cells
+    """(the run's meta line, {(map, read_pct, threads): result})."""
+    import report  # here, not at the top: report imports this module
+
+    meta, results = report.load(path)
+    return meta.get("concurrent", {}), {(r["map"], r["read_pct"], r["threads"]): r for r in results}
 
 
 def threads_and_mixes(cells):
@@ -101,10 +91,28 @@ def targets(cells):
     return out
 
 
+LOCKS = ["sharded_map", "sharded_map_std_mutex", "sharded_map_std_shared_mutex"]
+
+
+def lock_lines(cells):
+    """For each (mix, threads): the sharded_map lock variants, fastest first."""
+    threads, mixes = threads_and_mixes(cells)
+    lines = []
+    for mix in mixes:
+        for t in threads:
+            got = [(cells[(m, mix, t)]["median"], m) for m in LOCKS if (m, mix, t) in cells]
+            if len(got) == len(LOCKS):
+                got.sort(reverse=True)
+                best = got[0][0]
+                lines.append((mix, t, ", ".join(f"{m.replace('sharded_map_', '').replace('sharded_map', 'rw_spinlock')}"
+                                                f" {v / best:.2f}" for v, m in got)))
+    return lines
+
+
 def target_lines(cells):
     lines = []
     for what, ratio, goal, ok, at_most in targets(cells):
-        r = "missing" if ratio is None else f"{ratio:.2f}"
+        r = "missing" if ratio is None else f"{ratio:.3f}"
         lines.append((what, r, ("<= " if at_most else ">= ") + f"{goal:g}", "met" if ok else "**not met**"))
     return lines
 
@@ -149,6 +157,15 @@ def section(o, path):
             if any(c != "—" for c in row):
                 o(f"| {NAMES[m]} | " + " | ".join(row) + " |")
         o()
+    o("### Shard lock, by measurement")
+    o()
+    o("Each cell: the three `sharded_map` shard locks, fastest first, as a fraction of the fastest.")
+    o()
+    o("| mix | threads | locks |")
+    o("| --- | ---: | --- |")
+    for mix, t, text in lock_lines(cells):
+        o(f"| {MIX_NAMES.get(mix, mix)} | {t} | {text} |")
+    o()
     o("### Targets (issue 9), ratios of medians from this run")
     o()
     o("| target | ratio | goal | |")
@@ -181,6 +198,9 @@ def main():
               f"{meta.get('load_average_end', '?')}, nproc {meta.get('nproc')}):")
         for what, r, goal, verdict in target_lines(cells):
             print(f"  {what:<70} {r:>7}  (goal {goal}) {verdict.strip('*')}")
+        print("shard locks, fastest first (fraction of the fastest):")
+        for mix, t, text in lock_lines(cells):
+            print(f"  read {mix:>3}%, {t} threads: {text}")
         return 0
     ap.error("--targets or --check is required")
 

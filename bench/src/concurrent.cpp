@@ -166,7 +166,7 @@ int main(int argc, char** argv) {
     subjects.push_back(make_subject<cuckoo_adapter>("libcuckoo"));
     subjects.push_back(make_subject<locked_adapter<std::mutex>>("gomap_map_std_mutex"));
     subjects.push_back(make_subject<locked_adapter<std::shared_mutex>>("gomap_map_std_shared_mutex"));
-    subjects.push_back(make_subject<bare_adapter>("gomap_map_unlocked", true));
+    subjects.push_back(make_subject<locked_adapter<no_lock>>("gomap_map_unlocked", true));
 
     results res;
     for (unsigned rep = 0; rep < o.reps; ++rep) {

@@ -81,7 +81,13 @@ struct cuckoo_adapter {
   bool get(u64 k, u64& out) const { return m.find(k, out); }
 };
 
-// What a user writes first: one lock around a gomap::map.
+// What a user writes first: one lock around a gomap::map; with no_lock, the
+// single-threaded baseline (run at 1 thread only).
+struct no_lock {
+  void lock() noexcept {}
+  void unlock() noexcept {}
+};
+
 template <class Mutex>
 struct locked_adapter {
   gomap::map<u64, u64> m;
@@ -93,19 +99,6 @@ struct locked_adapter {
   }
   bool get(u64 k, u64& out) const {
     gomap::internal::shared_guard<Mutex> lk(mu);
-    auto it = m.find(k);
-    if (it == m.end()) return false;
-    out = it->second;
-    return true;
-  }
-};
-
-// No lock at all: the single-threaded baseline (run at 1 thread only).
-struct bare_adapter {
-  gomap::map<u64, u64> m;
-  explicit bare_adapter(std::size_t n) : m(n) {}
-  void put(u64 k, u64 v) { m.insert_or_assign(k, v); }
-  bool get(u64 k, u64& out) const {
     auto it = m.find(k);
     if (it == m.end()) return false;
     out = it->second;

@@ -111,9 +111,9 @@ class shard_table : public gomap::map<K, V, shard_hasher<K, Hash>, shard_equal<K
   using base = gomap::map<K, V, shard_hasher<K, Hash>, shard_equal<K, Eq>, Alloc>;
 
  public:
+  using base::base;
   using typename base::iterator;
   using typename base::value_type;
-  using base::base;
 
   template <class Q, class... Args>
   std::pair<iterator, bool> emplace_prehashed(const prehashed<Q>& pk, Args&&... args) {
@@ -248,8 +248,7 @@ class basic_sharded_map {
   // f(const value_type&), under a shared lock (readers of one shard run together).
   template <class F>
   size_type cvisit(const K& key, F f) const {
-    return const_cast<basic_sharded_map*>(this)->template visit_key<false>(key,
-                                                                         [&](value_type& x) { f(std::as_const(x)); });
+    return self().template visit_key<false>(key, [&](value_type& x) { f(std::as_const(x)); });
   }
   template <class Q, class F>
     requires(transparent<Hash> && transparent<Eq> && !std::is_same_v<std::remove_cvref_t<Q>, K>)
@@ -259,8 +258,7 @@ class basic_sharded_map {
   template <class Q, class F>
     requires(transparent<Hash> && transparent<Eq> && !std::is_same_v<std::remove_cvref_t<Q>, K>)
   size_type cvisit(const Q& key, F f) const {
-    return const_cast<basic_sharded_map*>(this)->template visit_key<false>(key,
-                                                                         [&](value_type& x) { f(std::as_const(x)); });
+    return self().template visit_key<false>(key, [&](value_type& x) { f(std::as_const(x)); });
   }
 
   // f(value_type&) on every element, one shard at a time (each locked
@@ -268,11 +266,9 @@ class basic_sharded_map {
   template <class F>
   size_type visit_all(F f) {
     size_type n = 0;
-    for_each_shard<true>([&](shard& s) {
-      for (auto& x : s.map) {
-        f(x);
-        ++n;
-      }
+    walk<true>([&](value_type& x) {
+      f(x);
+      ++n;
       return true;
     });
     return n;
@@ -284,11 +280,9 @@ class basic_sharded_map {
   template <class F>
   size_type cvisit_all(F f) const {
     size_type n = 0;
-    const_cast<basic_sharded_map*>(this)->template for_each_shard<false>([&](shard& s) {
-      for (const auto& x : std::as_const(s.map)) {
-        f(x);
-        ++n;
-      }
+    self().template walk<false>([&](const value_type& x) {
+      f(x);
+      ++n;
       return true;
     });
     return n;
@@ -296,11 +290,7 @@ class basic_sharded_map {
   // visit_all until f returns false; returns false if it stopped early.
   template <class F>
   bool visit_while(F f) {
-    return for_each_shard<true>([&](shard& s) {
-      for (auto& x : s.map)
-        if (!f(x)) return false;
-      return true;
-    });
+    return walk<true>([&](value_type& x) { return static_cast<bool>(f(x)); });
   }
   template <class F>
   bool visit_while(F f) const {
@@ -308,16 +298,14 @@ class basic_sharded_map {
   }
   template <class F>
   bool cvisit_while(F f) const {
-    return const_cast<basic_sharded_map*>(this)->template for_each_shard<false>([&](shard& s) {
-      for (const auto& x : std::as_const(s.map))
-        if (!f(x)) return false;
-      return true;
-    });
+    return self().template walk<false>([&](const value_type& x) { return static_cast<bool>(f(x)); });
   }
 
   // ---- erasure -------------------------------------------------------------
 
-  size_type erase(const K& key) { return erase_key(key, [](value_type&) { return true; }); }
+  size_type erase(const K& key) {
+    return erase_key(key, [](value_type&) { return true; });
+  }
   template <class Q>
     requires(transparent<Hash> && transparent<Eq> && !std::is_same_v<std::remove_cvref_t<Q>, K>)
   size_type erase(const Q& key) {
@@ -342,7 +330,9 @@ class basic_sharded_map {
   // ---- lookup and size ------------------------------------------------------
 
   bool contains(const K& key) const { return count(key) != 0; }
-  size_type count(const K& key) const { return cvisit(key, [](const value_type&) {}); }
+  size_type count(const K& key) const {
+    return cvisit(key, [](const value_type&) {});
+  }
   template <class Q>
     requires(transparent<Hash> && transparent<Eq> && !std::is_same_v<std::remove_cvref_t<Q>, K>)
   bool contains(const Q& key) const {
@@ -352,7 +342,7 @@ class basic_sharded_map {
   // Sums the shards, each read under its lock: exact when no write runs.
   size_type size() const {
     size_type n = 0;
-    const_cast<basic_sharded_map*>(this)->template for_each_shard<false>([&](shard& s) {
+    self().template for_each_shard<false>([&](shard& s) {
       n += s.map.size();
       return true;
     });
@@ -383,7 +373,7 @@ class basic_sharded_map {
   // the largest shard's, `growing` and `same_size_grow` whether any shard's is.
   map_stats stats() const {
     map_stats t;
-    const_cast<basic_sharded_map*>(this)->template for_each_shard<false>([&](shard& s) {
+    self().template for_each_shard<false>([&](shard& s) {
       const map_stats x = s.map.stats();
       t.size += x.size;
       t.B = std::max(t.B, x.B);
@@ -427,9 +417,7 @@ class basic_sharded_map {
     return seeded_hash(hash_, key, seed_);
   }
   // Bits [56 - k, 56): above any shard's bucket bits, below the tophash byte.
-  shard& shard_of(std::uint64_t h) const noexcept {
-    return shards_[(h >> (56 - bits_)) & (shard_total() - 1)];
-  }
+  shard& shard_of(std::uint64_t h) const noexcept { return shards_[(h >> (56 - bits_)) & (shard_total() - 1)]; }
 
   void debug_check() const noexcept {
 #if defined(GOMAP_DEBUG) && GOMAP_DEBUG
@@ -495,6 +483,25 @@ class basic_sharded_map {
     if (!in_visitor([&] { return static_cast<bool>(f(*it)); })) return 0;
     s.map.erase(it);
     return 1;
+  }
+
+  // The const members lock too: they call the mutating helpers on a const map.
+  basic_sharded_map& self() const noexcept { return const_cast<basic_sharded_map&>(*this); }
+
+  // f(element) for every element, shard by shard, until f returns false;
+  // a const element unless Exclusive.
+  template <bool Exclusive, class F>
+  bool walk(F&& f) {
+    return for_each_shard<Exclusive>([&](shard& s) {
+      for (auto& x : s.map) {
+        if constexpr (Exclusive) {
+          if (!f(x)) return false;
+        } else {
+          if (!f(std::as_const(x))) return false;
+        }
+      }
+      return true;
+    });
   }
 
   // g(shard&) for each shard in order, under its lock, until g returns false.

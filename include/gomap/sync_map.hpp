@@ -12,19 +12,31 @@
 // Otherwise gomap::sharded_map is faster, for writes by a wide margin.
 //
 // THE ALGORITHM (Go's, member for member)
-//   read    an immutable gomap::map<K, entry*> published through one atomic
+//   read    an immutable gomap::map<K, entry> published through one atomic
 //           pointer; its low bit is Go's `amended`: the dirty map holds keys
 //           the read map lacks. Readers use it without any lock.
 //   dirty   a gomap::map<K, entry*> under `mu_`, holding every live key when
-//           it exists (a copy of read's live entries plus the new keys).
-//   entry   shared by both maps: an atomic pointer to the current value node,
-//           or nullptr (deleted), or `expunged` (deleted, and absent from
+//           it exists: pointers to read's live entries plus new entries.
+//   entry   shared by both maps: an atomic word naming the current value
+//           node, or 0 (deleted), or `expunged` (deleted, and absent from
 //           dirty). A store to a key present in read is one CAS on its entry,
-//           no lock. Entries are never copied: the value changes in place.
+//           no lock; the value changes in place, the entry is not copied.
 //   misses  lookups that had to lock because read lacked the key; once they
-//           reach dirty's size, dirty is promoted to read (O(1)) and the next
-//           new key copies read's live entries into a fresh dirty (O(n),
-//           expunging the deleted ones), as in Go.
+//           reach dirty's size, dirty is promoted to read, and the next new
+//           key copies read's live entries into a fresh dirty (expunging the
+//           deleted ones), as in Go.
+//
+// WHERE IT DIFFERS FROM GO: the entries of the read map live in its slots,
+// not behind a pointer, and an entry holds its value inline until a store
+// replaces it. A load of a key in the read map then touches the same
+// memory as a gomap::map lookup: no pointer hop to an entry, none to a
+// value. The price is paid at promotion, which builds the new read map
+// (O(n), under the mutex, like the dirty rebuild that follows it anyway):
+// each live entry is copied into its new slot and its old self becomes a
+// forwarding word (`moved` + the new address), set by the same CAS that
+// reads the value, so a thread still holding the old map follows it and
+// neither a store nor a load is lost. Entries of new keys live on the heap
+// until the promotion after their insertion.
 //
 // WHEN A LOAD TAKES THE LOCK: only when the key is absent from the read map
 // and the dirty map holds keys the read map lacks (amended). That is a new
@@ -38,11 +50,10 @@
 // the proof is): every member runs in a critical section, so a pointer it
 // loaded stays valid until it returns. No reader waits; nothing to link.
 //
-// Beyond Go: values are typed (no boxing; the first value of an entry lives
-// inside it, so a key loaded since its first store costs one pointer hop
-// less), load() takes any key type the hasher and equality accept when both
-// are transparent, and size() (golang/go#20680) is kept by counting each
-// entry's transitions between "holds a value" and not.
+// Beyond Go: values are typed (no boxing), load() takes any key type the
+// hasher and equality accept when both are transparent, and size()
+// (golang/go#20680) is kept by counting each entry's transitions between
+// "holds a value" and not.
 //
 // Requirements: K and V copyable (values are copied out; no reference to an
 // element escapes a member), V equality-comparable for compare_and_swap and
@@ -55,6 +66,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <new>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -68,22 +80,50 @@ namespace gomap {
 
 template <class K, class V, class Hash = gomap::hash<K>, class Eq = std::equal_to<K>>
 class sync_map {
-  struct value_node {
+  // Aligned so that the low bit of a node's or an entry's address is free
+  // for the `moved` tag.
+  struct alignas(8) value_node {
     V value;
   };
-  struct entry {
-    explicit entry(V v) : first{std::move(v)} { p.store(&first, std::memory_order_relaxed); }
-    ~entry() {
-      value_node* n = p.load(std::memory_order_relaxed);
-      if (n != nullptr && n != expunged() && n != &first) delete n;
-    }
-    entry(const entry&) = delete;
-    entry& operator=(const entry&) = delete;
+  using word = std::uintptr_t;  // an entry's state, see state_of()
 
-    std::atomic<value_node*> p;
-    value_node first;  // the value the entry was created with; freed with the entry
+  struct entry {
+    entry() noexcept {}
+    explicit entry(V v) { set_first(std::move(v)); }
+    // Only while a table is being filled by one thread (a read map is built
+    // with room for all its keys, so this never runs; the engine needs it).
+    entry(entry&& o) noexcept(std::is_nothrow_move_constructible_v<V>) {
+      const word q = o.p.load(std::memory_order_relaxed);
+      if (o.has_first) {
+        ::new (&first) value_node{std::move(o.first.value)};
+        has_first = true;
+      }
+      p.store(q == address(&o.first) ? address(&first) : q, std::memory_order_relaxed);
+      o.p.store(0, std::memory_order_relaxed);
+    }
+    entry& operator=(entry&&) = delete;
+    ~entry() {
+      const word q = p.load(std::memory_order_relaxed);
+      if (is_node(q) && q != address(&first)) delete node(q);
+      if (has_first) first.~value_node();
+    }
+    // Before the entry is shared only.
+    void set_first(V v) {
+      if (has_first) first.~value_node();
+      has_first = false;
+      ::new (&first) value_node{std::move(v)};
+      has_first = true;
+      p.store(address(&first), std::memory_order_relaxed);
+    }
+
+    std::atomic<word> p{0};
+    bool has_first = false;
+    union {
+      value_node first;  // the entry's first value; destroyed with the entry
+    };
   };
-  using table = gomap::map<K, entry*, Hash, Eq>;
+  using read_table = gomap::map<K, entry, Hash, Eq>;
+  using dirty_table = gomap::map<K, entry*, Hash, Eq>;
   static constexpr bool heterogeneous = internal::transparent<Hash> && internal::transparent<Eq>;
 
  public:
@@ -95,13 +135,15 @@ class sync_map {
 
   sync_map() : sync_map(Hash(), Eq()) {}
   explicit sync_map(const Hash& h, const Eq& e = Eq())
-      : hash_(h), eq_(e), read_(reinterpret_cast<std::uintptr_t>(new table(0, h, e))) {}
+      : hash_(h), eq_(e), read_(reinterpret_cast<word>(new read_table(0, h, e))) {}
   sync_map(const sync_map&) = delete;
   sync_map& operator=(const sync_map&) = delete;
   // Requires no concurrent use (as any destructor).
   ~sync_map() {
-    table* r = read_table(read_.load(std::memory_order_relaxed));
-    for_each_owned_entry(r, [](entry* e) { delete e; });
+    read_table* r = read_ptr(read_.load(std::memory_order_relaxed));
+    if (dirty_ != nullptr)
+      for (const auto& [k, e] : *dirty_)
+        if (!inline_in(r, k, e)) delete e;
     delete dirty_;
     delete r;
   }
@@ -130,8 +172,8 @@ class sync_map {
       if (auto r = try_load_or_store(e, value)) return std::move(*r);
     }
     std::unique_lock lk(mu_);
-    const std::uintptr_t rd = read_.load(std::memory_order_seq_cst);
-    if (entry* e = find(read_table(rd), key)) {
+    const word rd = read_.load(std::memory_order_seq_cst);
+    if (entry* e = find(read_ptr(rd), key)) {
       if (unexpunge_locked(e)) dirty_->emplace(key, e);
       return std::move(*try_load_or_store(e, value));  // not expunged: we hold the lock
     }
@@ -154,8 +196,8 @@ class sync_map {
   // present and equal to `expected`. Never inserts.
   bool compare_and_swap(const K& key, const V& expected, V desired) {
     internal::epoch::section sec;
-    const std::uintptr_t rd = read_.load(std::memory_order_seq_cst);
-    if (entry* e = find(read_table(rd), key)) return try_compare_and_swap(e, expected, desired);
+    const word rd = read_.load(std::memory_order_seq_cst);
+    if (entry* e = find(read_ptr(rd), key)) return try_compare_and_swap(e, expected, desired);
     if (!amended(rd)) return false;
     std::lock_guard lk(mu_);
     if (entry* e = find(read(), key)) return try_compare_and_swap(e, expected, desired);
@@ -171,11 +213,12 @@ class sync_map {
     internal::epoch::section sec;
     entry* e = find_entry(key);
     if (e == nullptr) return false;
-    for (value_node* p = e->p.load(std::memory_order_seq_cst);;) {
-      if (p == nullptr || p == expunged() || !(p->value == expected)) return false;
-      if (e->p.compare_exchange_weak(p, nullptr, std::memory_order_seq_cst)) {
+    for (;;) {
+      word q = resolve(e);
+      if (!is_node(q) || !(node(q)->value == expected)) return false;
+      if (e->p.compare_exchange_strong(q, 0, std::memory_order_seq_cst)) {
         count_.fetch_sub(1, std::memory_order_relaxed);
-        retire_value(e, p);
+        retire_value(e, q);
         return true;
       }
     }
@@ -183,8 +226,8 @@ class sync_map {
 
   // Go's Range: calls f(key, value) for the keys present, each at most once,
   // in no particular order; f returns bool (false stops) or void. No
-  // snapshot: the map as it is when range starts (a pending dirty map is
-  // promoted first, as Go does), each value read when its key is reached.
+  // snapshot: the keys of the read map as range starts (a pending dirty map
+  // is promoted first, as Go does), each value read when its key is reached.
   // f may call any member of this map, including store, erase and clear;
   // keys stored during the range may or may not be visited. The references f
   // receives are valid until f returns. While range runs, no thread's
@@ -192,7 +235,7 @@ class sync_map {
   template <class F>
   void range(F&& f) const {
     internal::epoch::section sec;
-    std::uintptr_t rd = read_.load(std::memory_order_seq_cst);
+    word rd = read_.load(std::memory_order_seq_cst);
     if (amended(rd)) {
       std::lock_guard lk(mu_);
       rd = read_.load(std::memory_order_seq_cst);
@@ -203,14 +246,15 @@ class sync_map {
     }
     // Plain const iteration: the read map is shared by concurrent readers,
     // so nothing may write to it (its own range() would).
-    const table& m = *read_table(rd);
-    for (const auto& [key, e] : m) {
-      const value_node* p = e->p.load(std::memory_order_seq_cst);
-      if (p == nullptr || p == expunged()) continue;
+    const read_table& m = *read_ptr(rd);
+    for (const auto& [key, slot] : m) {
+      entry* e = const_cast<entry*>(&slot);  // the atomic word is the only thing touched
+      const word q = resolve(e);
+      if (!is_node(q)) continue;
       if constexpr (std::is_same_v<std::invoke_result_t<F&, const K&, const V&>, void>) {
-        f(key, p->value);
+        f(key, node(q)->value);
       } else {
-        if (!f(key, p->value)) return;
+        if (!f(key, node(q)->value)) return;
       }
     }
   }
@@ -220,26 +264,31 @@ class sync_map {
   // precedes the clear (and is removed) or follows it (and stays).
   void clear() {
     internal::epoch::section sec;
-    const std::uintptr_t rd0 = read_.load(std::memory_order_seq_cst);
-    if (read_table(rd0)->empty() && !amended(rd0)) return;
+    const word rd0 = read_.load(std::memory_order_seq_cst);
+    if (read_ptr(rd0)->empty() && !amended(rd0)) return;
     std::lock_guard lk(mu_);
-    const std::uintptr_t rd = read_.load(std::memory_order_seq_cst);
-    table* old = read_table(rd);
-    auto* fresh = new table(0, hash_, eq_);
-    std::vector<entry*> owned;
-    owned.reserve(read_table(rd)->size() + (dirty_ ? dirty_->size() : 0));
-    for_each_owned_entry(old, [&](entry* e) { owned.push_back(e); });
-    // Entries first: a lock-free store that finds one expunged takes the
-    // locked path and lands in the new maps.
-    for (entry* e : owned) {
-      value_node* p = e->p.exchange(expunged(), std::memory_order_seq_cst);
-      if (p != nullptr && p != expunged()) {
-        count_.fetch_sub(1, std::memory_order_relaxed);
-        retire_value(e, p);
-      }
+    read_table* old = read_ptr(read_.load(std::memory_order_seq_cst));
+    auto* fresh = new read_table(0, hash_, eq_);
+    std::vector<entry*> heap;  // dirty's own entries, outside the read map
+    if (dirty_ != nullptr) {
+      heap.reserve(dirty_->size());
+      for (const auto& [k, e] : *dirty_)
+        if (!inline_in(old, k, e)) heap.push_back(e);
     }
-    read_.store(reinterpret_cast<std::uintptr_t>(fresh), std::memory_order_seq_cst);
-    for (entry* e : owned) internal::epoch::retire_delete(e);
+    // Entries first: a lock-free store that finds one expunged takes the
+    // locked path and lands in the new maps. Under the lock no entry of the
+    // current maps is moved, so these are the words themselves.
+    auto expunge_all = [&](entry* e) {
+      const word q = e->p.exchange(expunged(), std::memory_order_seq_cst);
+      if (is_node(q)) {
+        count_.fetch_sub(1, std::memory_order_relaxed);
+        retire_value(e, q);
+      }
+    };
+    for (auto& kv : *old) expunge_all(&kv.second);
+    for (entry* e : heap) expunge_all(e);
+    read_.store(reinterpret_cast<word>(fresh), std::memory_order_seq_cst);
+    for (entry* e : heap) internal::epoch::retire_delete(e);
     delete dirty_;  // only ever reached under mu_
     dirty_ = nullptr;
     misses_ = 0;
@@ -258,27 +307,55 @@ class sync_map {
   key_equal key_eq() const { return eq_; }
 
  private:
-  static value_node* expunged() noexcept { return reinterpret_cast<value_node*>(&expunged_tag_); }
-  static table* read_table(std::uintptr_t rd) noexcept { return reinterpret_cast<table*>(rd & ~std::uintptr_t{1}); }
-  static bool amended(std::uintptr_t rd) noexcept { return (rd & 1) != 0; }
-  const table* read() const noexcept { return read_table(read_.load(std::memory_order_seq_cst)); }
+  // An entry's word: 0 deleted; expunged(); a value node's address; or a
+  // moved entry's new address with the low bit set.
+  static word expunged() noexcept { return reinterpret_cast<word>(&expunged_tag_); }
+  static word address(const value_node* n) noexcept { return reinterpret_cast<word>(n); }
+  static bool is_moved(word q) noexcept { return (q & 1) != 0; }
+  static bool is_node(word q) noexcept { return q != 0 && q != expunged() && !is_moved(q); }
+  static value_node* node(word q) noexcept { return reinterpret_cast<value_node*>(q); }
+  static word moved_to(entry* e) noexcept { return reinterpret_cast<word>(e) | 1; }
+
+  // The entry's current word, following forwarding left by promotions
+  // (`e` becomes the entry it was moved to).
+  static word resolve(entry*& e) noexcept {
+    for (;;) {
+      const word q = e->p.load(std::memory_order_seq_cst);
+      if (!is_moved(q)) return q;
+      e = reinterpret_cast<entry*>(q & ~word{1});
+    }
+  }
+
+  static read_table* read_ptr(word rd) noexcept { return reinterpret_cast<read_table*>(rd & ~word{1}); }
+  static bool amended(word rd) noexcept { return (rd & 1) != 0; }
+  read_table* read() const noexcept { return read_ptr(read_.load(std::memory_order_seq_cst)); }
 
   template <class Q>
-  static entry* find(const table* m, const Q& key) {
+  static entry* find(const read_table* m, const Q& key) {
+    auto it = m->find(key);
+    return it == m->end() ? nullptr : const_cast<entry*>(&it->second);
+  }
+  template <class Q>
+  static entry* find(const dirty_table* m, const Q& key) {
     if (m == nullptr) return nullptr;
     auto it = m->find(key);
     return it == m->end() ? nullptr : it->second;
+  }
+  // Whether dirty's entry `e` for `k` is the one in read map `r` (not on the heap).
+  static bool inline_in(const read_table* r, const K& k, const entry* e) {
+    auto it = r->find(k);
+    return it != r->end() && &it->second == e;
   }
 
   // Go's Load's lookup: read, then dirty under the lock when amended.
   template <class Q>
   entry* find_entry(const Q& key) const {
-    const std::uintptr_t rd = read_.load(std::memory_order_seq_cst);
-    if (entry* e = find(read_table(rd), key)) return e;
+    const word rd = read_.load(std::memory_order_seq_cst);
+    if (entry* e = find(read_ptr(rd), key)) return e;
     if (!amended(rd)) return nullptr;
     std::lock_guard lk(mu_);
-    const std::uintptr_t rd2 = read_.load(std::memory_order_seq_cst);
-    if (entry* e = find(read_table(rd2), key)) return e;
+    const word rd2 = read_.load(std::memory_order_seq_cst);
+    if (entry* e = find(read_ptr(rd2), key)) return e;
     if (!amended(rd2)) return nullptr;
     entry* e = find(dirty_, key);
     miss_locked();
@@ -290,9 +367,9 @@ class sync_map {
     internal::epoch::section sec;
     entry* e = find_entry(key);
     if (e == nullptr) return std::nullopt;
-    const value_node* p = e->p.load(std::memory_order_seq_cst);
-    if (p == nullptr || p == expunged()) return std::nullopt;
-    return p->value;
+    const word q = resolve(e);
+    if (!is_node(q)) return std::nullopt;
+    return node(q)->value;
   }
 
   template <bool WantOld>
@@ -300,15 +377,15 @@ class sync_map {
     internal::epoch::section sec;
     value_node* fresh = nullptr;  // allocated once, published by the CAS that succeeds
     if (entry* e = find(read(), key)) {
-      value_node* old;
+      word old;
       if (try_swap(e, value, fresh, old)) return take_previous<WantOld>(e, old);
     }
     std::unique_lock lk(mu_);
-    const std::uintptr_t rd = read_.load(std::memory_order_seq_cst);
-    entry* e = find(read_table(rd), key);
+    const word rd = read_.load(std::memory_order_seq_cst);
+    entry* e = find(read_ptr(rd), key);
     if (e != nullptr) {
       if (unexpunge_locked(e)) dirty_->emplace(key, e);
-    } else if (dirty_ != nullptr) {
+    } else {
       e = find(dirty_, key);
     }
     if (e == nullptr) {
@@ -321,51 +398,50 @@ class sync_map {
       return std::nullopt;
     }
     if (fresh == nullptr) fresh = new value_node{std::move(value)};
-    value_node* old = e->p.exchange(fresh, std::memory_order_seq_cst);
+    // Under the lock the entry is current: neither expunged nor moved.
+    const word old = e->p.exchange(address(fresh), std::memory_order_seq_cst);
     lk.unlock();
     return take_previous<WantOld>(e, old);
   }
 
-  // Go's trySwap: swaps in a node holding `value` unless the entry is expunged.
-  static bool try_swap(entry* e, V& value, value_node*& fresh, value_node*& old) {
-    value_node* p = e->p.load(std::memory_order_seq_cst);
+  // Go's trySwap: swaps in a node holding `value` unless the entry is
+  // expunged; `e` ends as the entry swapped (after forwarding).
+  static bool try_swap(entry*& e, V& value, value_node*& fresh, word& old) {
     for (;;) {
-      if (p == expunged()) return false;
+      word q = resolve(e);
+      if (q == expunged()) return false;
       if (fresh == nullptr) fresh = new value_node{std::move(value)};
-      if (e->p.compare_exchange_weak(p, fresh, std::memory_order_seq_cst)) {
-        old = p;
+      if (e->p.compare_exchange_strong(q, address(fresh), std::memory_order_seq_cst)) {
+        old = q;
         return true;
       }
     }
   }
 
   template <bool WantOld>
-  std::optional<V> take_previous(entry* e, value_node* old) {
-    if (old == nullptr || old == expunged()) {
+  std::optional<V> take_previous(entry* e, word old) {
+    if (!is_node(old)) {
       count_.fetch_add(1, std::memory_order_relaxed);
       return std::nullopt;
     }
     std::optional<V> r;
-    if constexpr (WantOld) r.emplace(old->value);
+    if constexpr (WantOld) r.emplace(node(old)->value);
     retire_value(e, old);
     return r;
   }
 
   // Go's tryLoadOrStore; nullopt when the entry is expunged.
   std::optional<std::pair<V, bool>> try_load_or_store(entry* e, const V& value) {
-    value_node* p = e->p.load(std::memory_order_seq_cst);
     value_node* fresh = nullptr;
     for (;;) {
-      if (p == expunged()) {
+      word q = resolve(e);
+      if (q == expunged() || is_node(q)) {
         delete fresh;
-        return std::nullopt;
-      }
-      if (p != nullptr) {
-        delete fresh;
-        return std::pair<V, bool>{p->value, true};
+        if (q == expunged()) return std::nullopt;
+        return std::pair<V, bool>{node(q)->value, true};
       }
       if (fresh == nullptr) fresh = new value_node{value};
-      if (e->p.compare_exchange_weak(p, fresh, std::memory_order_seq_cst)) {
+      if (e->p.compare_exchange_strong(q, address(fresh), std::memory_order_seq_cst)) {
         count_.fetch_add(1, std::memory_order_relaxed);
         return std::pair<V, bool>{value, false};
       }
@@ -373,16 +449,16 @@ class sync_map {
   }
 
   bool try_compare_and_swap(entry* e, const V& expected, V& desired) {
-    value_node* p = e->p.load(std::memory_order_seq_cst);
     value_node* fresh = nullptr;
     for (;;) {
-      if (p == nullptr || p == expunged() || !(p->value == expected)) {
+      word q = resolve(e);
+      if (!is_node(q) || !(node(q)->value == expected)) {
         delete fresh;
         return false;
       }
       if (fresh == nullptr) fresh = new value_node{std::move(desired)};
-      if (e->p.compare_exchange_weak(p, fresh, std::memory_order_seq_cst)) {
-        retire_value(e, p);
+      if (e->p.compare_exchange_strong(q, address(fresh), std::memory_order_seq_cst)) {
+        retire_value(e, q);
         return true;
       }
     }
@@ -391,16 +467,16 @@ class sync_map {
   template <bool WantOld>
   std::optional<V> delete_impl(const K& key) {
     internal::epoch::section sec;
-    const std::uintptr_t rd = read_.load(std::memory_order_seq_cst);
-    entry* e = find(read_table(rd), key);
+    const word rd = read_.load(std::memory_order_seq_cst);
+    entry* e = find(read_ptr(rd), key);
     bool unlinked = false;
     if (e == nullptr && amended(rd)) {
       std::lock_guard lk(mu_);
-      const std::uintptr_t rd2 = read_.load(std::memory_order_seq_cst);
-      e = find(read_table(rd2), key);
+      const word rd2 = read_.load(std::memory_order_seq_cst);
+      e = find(read_ptr(rd2), key);
       if (e == nullptr && amended(rd2)) {
         if (auto it = dirty_->find(key); it != dirty_->end()) {
-          e = it->second;
+          e = it->second;  // on the heap: keys in dirty only
           dirty_->erase(it);
           unlinked = true;
         }
@@ -410,27 +486,31 @@ class sync_map {
     }
     if (e == nullptr) return std::nullopt;
     std::optional<V> r;
-    for (value_node* p = e->p.load(std::memory_order_seq_cst); p != nullptr && p != expunged();) {
-      if (e->p.compare_exchange_weak(p, nullptr, std::memory_order_seq_cst)) {
+    entry* const unlinked_entry = e;
+    for (;;) {
+      word q = resolve(e);
+      if (!is_node(q)) break;
+      if (e->p.compare_exchange_strong(q, 0, std::memory_order_seq_cst)) {
         count_.fetch_sub(1, std::memory_order_relaxed);
-        if constexpr (WantOld) r.emplace(p->value);
-        retire_value(e, p);
+        if constexpr (WantOld) r.emplace(node(q)->value);
+        retire_value(e, q);
         break;
       }
     }
     // Out of both maps now: only sections that found it earlier can reach it,
     // and none of them can store into it (they hold no lock, it is not in read).
-    if (unlinked) internal::epoch::retire_delete(e);
+    if (unlinked) internal::epoch::retire_delete(unlinked_entry);
     return r;
   }
 
-  // A value node leaves its entry: freed after the sections that may read it.
-  static void retire_value(entry* e, value_node* p) {
-    if (p != &e->first) internal::epoch::retire_delete(p);
+  // A value node leaves its entry: freed after the sections that may read it
+  // (an entry's inline first value goes with the entry).
+  static void retire_value(entry* e, word q) {
+    if (q != address(&e->first)) internal::epoch::retire_delete(node(q));
   }
 
   // Go's dirtyLocked + the new entry of Store/LoadOrStore.
-  void add_new_locked(std::uintptr_t rd, const K& key, V&& value) {
+  void add_new_locked(word rd, const K& key, V&& value) {
     if (!amended(rd)) {
       dirty_locked();
       read_.store(rd | 1, std::memory_order_seq_cst);
@@ -447,11 +527,11 @@ class sync_map {
 
   void dirty_locked() {
     if (dirty_ != nullptr) return;
-    const table* r = read();
-    auto* d = new table(r->size(), hash_, eq_);
+    read_table* r = read();
+    auto* d = new dirty_table(r->size(), hash_, eq_);
     try {
-      for (const auto& [k, e] : *r)
-        if (!try_expunge_locked(e)) d->emplace(k, e);
+      for (auto& kv : *r)
+        if (!try_expunge_locked(&kv.second)) d->emplace(kv.first, &kv.second);
     } catch (...) {
       delete d;
       throw;
@@ -460,17 +540,17 @@ class sync_map {
   }
 
   static bool try_expunge_locked(entry* e) {
-    value_node* p = e->p.load(std::memory_order_seq_cst);
-    while (p == nullptr) {
-      if (e->p.compare_exchange_weak(p, expunged(), std::memory_order_seq_cst)) return true;
+    word q = e->p.load(std::memory_order_seq_cst);
+    while (q == 0) {
+      if (e->p.compare_exchange_weak(q, expunged(), std::memory_order_seq_cst)) return true;
     }
-    return p == expunged();
+    return q == expunged();
   }
 
   // Expunged -> deleted: the caller puts the entry back into dirty.
   static bool unexpunge_locked(entry* e) {
-    value_node* p = expunged();
-    return e->p.compare_exchange_strong(p, nullptr, std::memory_order_seq_cst);
+    word q = expunged();
+    return e->p.compare_exchange_strong(q, 0, std::memory_order_seq_cst);
   }
 
   void miss_locked() const {
@@ -478,36 +558,58 @@ class sync_map {
     promote_locked();
   }
 
-  // dirty becomes read (O(1)); the old read map and its expunged entries
-  // (exactly its entries absent from dirty) are retired.
+  // dirty becomes read: a new read map with every dirty entry copied into its
+  // slot, each old entry left forwarding to its copy (one CAS, which also
+  // fixes the value copied). The old read map, with its expunged entries
+  // (exactly those absent from dirty), and the heap entries are retired.
   void promote_locked() const {
-    table* old = read_table(read_.load(std::memory_order_seq_cst));
-    read_.store(reinterpret_cast<std::uintptr_t>(dirty_), std::memory_order_seq_cst);
+    read_table* old = read();
+    auto* fresh = new read_table(dirty_->size(), hash_, eq_);
+    std::vector<entry*> heap;
+    try {
+      // Every key first, then the copies: once the table is filled nothing
+      // relocates its slots, so the forwarding addresses stay true.
+      for (const auto& kv : *dirty_) fresh->try_emplace(kv.first);
+      heap.reserve(dirty_->size() - std::min(dirty_->size(), old->size()));
+      for (const auto& [k, e] : *dirty_)
+        if (!inline_in(old, k, e)) heap.push_back(e);
+    } catch (...) {
+      delete fresh;
+      throw;
+    }
+    for (auto& [k, e] : *dirty_) move_entry_locked(e, &fresh->find(k)->second);
+    read_.store(reinterpret_cast<word>(fresh), std::memory_order_seq_cst);
+    delete dirty_;  // only ever reached under mu_
     dirty_ = nullptr;
     misses_ = 0;
-    for (const auto& kv : *old)
-      if (kv.second->p.load(std::memory_order_seq_cst) == expunged()) internal::epoch::retire_delete(kv.second);
+    for (entry* e : heap) internal::epoch::retire_delete(e);
     internal::epoch::retire_delete(old);
   }
 
-  // Every entry reachable from read `r` or dirty, once each: dirty's, and
-  // read's that dirty lacks (when dirty exists, exactly the expunged ones).
-  template <class F>
-  void for_each_owned_entry(table* r, F&& f) {
-    for (const auto& kv : *r)
-      if (dirty_ == nullptr || kv.second->p.load(std::memory_order_seq_cst) == expunged()) f(kv.second);
-    if (dirty_ != nullptr)
-      for (const auto& kv : *dirty_) f(kv.second);
+  // Copies `from`'s value into `to` (not yet reachable) and makes `from`
+  // forward there. A lock-free writer may change `from` meanwhile: the CAS
+  // fails and the copy is taken again.
+  static void move_entry_locked(entry* from, entry* to) {
+    word q = from->p.load(std::memory_order_seq_cst);
+    for (;;) {
+      // In dirty, under the lock: neither expunged nor moved.
+      if (is_node(q))
+        to->set_first(node(q)->value);
+      else
+        to->p.store(0, std::memory_order_relaxed);
+      if (from->p.compare_exchange_strong(q, moved_to(to), std::memory_order_seq_cst)) break;
+    }
+    if (is_node(q)) retire_value(from, q);
   }
 
-  alignas(value_node) static inline unsigned char expunged_tag_[1] = {};
+  alignas(8) static inline unsigned char expunged_tag_[8] = {};
 
   Hash hash_;
   Eq eq_;
   // The read map's address, low bit = amended. Written under mu_ only.
-  mutable std::atomic<std::uintptr_t> read_;
+  mutable std::atomic<word> read_;
   mutable std::mutex mu_;
-  mutable table* dirty_ = nullptr;
+  mutable dirty_table* dirty_ = nullptr;
   mutable std::size_t misses_ = 0;
   std::atomic<std::ptrdiff_t> count_{0};
 };

@@ -16,8 +16,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <random>
 #include <set>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -90,6 +92,66 @@ class linearizability_check {
   key_state final_;
   std::set<std::vector<std::uint64_t>> seen_;
 };
+
+// The model of a conditional delete (compare_and_delete, erase_if on the
+// value): the value goes if it equals op.arg, and the recorded flag says so.
+inline bool model_delete_if_equal(const key_state& s, const op_record& op, key_state& after) {
+  after = s;
+  if (s && *s == op.arg) {
+    after.reset();
+    return op.out_flag;
+  }
+  return !op.out_flag;
+}
+
+// What a random history's operations look like to the recorder.
+struct history_spec {
+  int threads = 4;
+  int ops_per_thread = 1500;
+  std::uint64_t keys = 6;
+  int kinds = 1;            // op.kind is drawn from [0, kinds)
+  unsigned seed = 0;
+  bool (*compares)(int kind) = nullptr;  // takes an expected value: op.arg = the thread's last seen value, op.arg2 = a new one
+  bool (*writes)(int kind) = nullptr;    // stores op.arg
+};
+
+// Runs spec.threads threads, each doing spec.ops_per_thread random
+// operations through run(op) (which fills op.out_*), timestamped with the
+// shared clock; every written value is unique (thread, sequence number).
+template <class Run>
+std::vector<std::vector<op_record>> record_history(const history_spec& spec, Run run) {
+  std::vector<std::vector<op_record>> hist(static_cast<std::size_t>(spec.threads));
+  std::vector<std::thread> ts;
+  std::atomic<int> ready{0};
+  for (int t = 0; t < spec.threads; ++t)
+    ts.emplace_back([&, t] {
+      std::mt19937_64 rng(spec.seed * 1000 + static_cast<unsigned>(t));
+      std::uint64_t seq = 0;
+      std::vector<std::uint64_t> last_seen(spec.keys, 0);
+      auto& h = hist[static_cast<std::size_t>(t)];
+      h.reserve(static_cast<std::size_t>(spec.ops_per_thread));
+      ready.fetch_add(1);
+      while (ready.load() < spec.threads) std::this_thread::yield();
+      for (int i = 0; i < spec.ops_per_thread; ++i) {
+        op_record op;
+        op.key = rng() % spec.keys;
+        op.kind = static_cast<int>(rng() % static_cast<std::uint64_t>(spec.kinds));
+        op.arg = (static_cast<std::uint64_t>(t + 1) << 32) | ++seq;
+        if (spec.compares(op.kind)) {
+          op.arg2 = op.arg;
+          op.arg = last_seen[op.key];  // often the current value: the comparison can succeed
+        }
+        op.invoke = history_clock.fetch_add(1);
+        run(op);
+        op.respond = history_clock.fetch_add(1);
+        if (op.out_value) last_seen[op.key] = *op.out_value;
+        if (spec.writes(op.kind)) last_seen[op.key] = op.arg;
+        h.push_back(op);
+      }
+    });
+  for (auto& th : ts) th.join();
+  return hist;
+}
 
 // Splits every thread's record by key and checks each key, from its state
 // before the threads started to the state they left.

@@ -25,27 +25,12 @@
 #include <gomap/sharded_map.hpp>
 
 #include "history.hpp"
+#include "threads.hpp"
 
 namespace {
 
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
-constexpr int scale = 1;
-#else
-constexpr int scale = 4;
-#endif
-
-template <class F>
-void run_threads(int n, F f) {
-  std::vector<std::thread> ts;
-  std::atomic<int> ready{0};
-  for (int t = 0; t < n; ++t)
-    ts.emplace_back([&, t] {
-      ready.fetch_add(1);
-      while (ready.load() < n) std::this_thread::yield();
-      f(t);
-    });
-  for (auto& th : ts) th.join();
-}
+using gomap_test::run_threads;
+using gomap_test::scale;
 
 template <class Lock>
 using u64_sharded = gomap::internal::basic_sharded_map<std::uint64_t, std::uint64_t, gomap::hash<std::uint64_t>,
@@ -297,12 +282,7 @@ bool sharded_model(const gomap_test::key_state& s, const gomap_test::op_record& 
     case op_visit_set:
       if (s) after = op.arg;
       return op.out_value == s;  // the value the visitor saw before setting
-    case op_erase_if_equal:
-      if (s && *s == op.arg) {
-        after.reset();
-        return op.out_flag;
-      }
-      return !op.out_flag;
+    case op_erase_if_equal: return gomap_test::model_delete_if_equal(s, op, after);
   }
   return false;
 }
@@ -318,37 +298,29 @@ TYPED_TEST(ShardedMap, random_history_is_linearizable_per_key) {
       m.insert({k, 1000 + k});
       initial[k] = 1000 + k;
     }
-    std::vector<std::vector<gomap_test::op_record>> hist(threads);
-    run_threads(threads, [&](int t) {
-      std::mt19937_64 rng(static_cast<unsigned>(round * 100 + t));
-      std::uint64_t seq = 0;
-      std::vector<std::uint64_t> last_seen(keys, 0);
-      auto& h = hist[static_cast<std::size_t>(t)];
-      for (int i = 0; i < ops_per_thread; ++i) {
-        gomap_test::op_record op;
-        op.key = rng() % keys;
-        op.kind = static_cast<int>(rng() % op_count);
-        op.arg = op.kind == op_erase_if_equal ? last_seen[op.key] : ((static_cast<std::uint64_t>(t + 1) << 32) | ++seq);
-        op.invoke = gomap_test::history_clock.fetch_add(1);
-        switch (op.kind) {
-          case op_insert_or_assign: op.out_flag = m.insert_or_assign(op.key, op.arg); break;
-          case op_try_emplace: op.out_flag = m.try_emplace(op.key, op.arg); break;
-          case op_cvisit: m.cvisit(op.key, [&](const auto& kv) { op.out_value = kv.second; }); break;
-          case op_erase: op.out_flag = m.erase(op.key) == 1; break;
-          case op_visit_set:
-            m.visit(op.key, [&](auto& kv) {
-              op.out_value = kv.second;
-              kv.second = op.arg;
-            });
-            break;
-          case op_erase_if_equal:
-            op.out_flag = m.erase_if(op.key, [&](auto& kv) { return kv.second == op.arg; }) == 1;
-            break;
-        }
-        op.respond = gomap_test::history_clock.fetch_add(1);
-        if (op.out_value) last_seen[op.key] = *op.out_value;
-        if (op.kind == op_insert_or_assign) last_seen[op.key] = op.arg;
-        h.push_back(op);
+    gomap_test::history_spec spec;
+    spec.threads = threads;
+    spec.ops_per_thread = ops_per_thread;
+    spec.keys = keys;
+    spec.kinds = op_count;
+    spec.seed = static_cast<unsigned>(round);
+    spec.compares = [](int kind) { return kind == op_erase_if_equal; };
+    spec.writes = [](int kind) { return kind == op_insert_or_assign; };
+    const auto hist = gomap_test::record_history(spec, [&](gomap_test::op_record& op) {
+      switch (op.kind) {
+        case op_insert_or_assign: op.out_flag = m.insert_or_assign(op.key, op.arg); break;
+        case op_try_emplace: op.out_flag = m.try_emplace(op.key, op.arg); break;
+        case op_cvisit: m.cvisit(op.key, [&](const auto& kv) { op.out_value = kv.second; }); break;
+        case op_erase: op.out_flag = m.erase(op.key) == 1; break;
+        case op_visit_set:
+          m.visit(op.key, [&](auto& kv) {
+            op.out_value = kv.second;
+            kv.second = op.arg;
+          });
+          break;
+        case op_erase_if_equal:
+          op.out_flag = m.erase_if(op.key, [&](auto& kv) { return kv.second == op.arg; }) == 1;
+          break;
       }
     });
     std::vector<gomap_test::key_state> final(keys);

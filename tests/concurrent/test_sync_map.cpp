@@ -22,29 +22,14 @@
 #include <gomap/sync_map.hpp>
 
 #include "history.hpp"
+#include "threads.hpp"
 
 namespace {
 
 using u64_map = gomap::sync_map<std::uint64_t, std::uint64_t>;
 
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
-constexpr int scale = 1;  // sanitizers run each operation 5-15x slower
-#else
-constexpr int scale = 4;
-#endif
-
-template <class F>
-void run_threads(int n, F f) {
-  std::vector<std::thread> ts;
-  std::atomic<int> ready{0};
-  for (int t = 0; t < n; ++t)
-    ts.emplace_back([&, t] {
-      ready.fetch_add(1);
-      while (ready.load() < n) std::this_thread::yield();
-      f(t);
-    });
-  for (auto& th : ts) th.join();
-}
+using gomap_test::run_threads;
+using gomap_test::scale;
 
 // ---- every member, one thread ------------------------------------------------
 
@@ -359,12 +344,7 @@ bool sync_model(const gomap_test::key_state& s, const gomap_test::op_record& op,
         return op.out_flag;
       }
       return !op.out_flag;
-    case op_cad:
-      if (s && *s == op.arg) {
-        after.reset();
-        return op.out_flag;
-      }
-      return !op.out_flag;
+    case op_cad: return gomap_test::model_delete_if_equal(s, op, after);
   }
   return false;
 }
@@ -402,42 +382,29 @@ TEST(SyncMapThreads, random_history_is_linearizable_per_key) {
       initial[k] = 1000 + k;
     }
     if (round % 2) m.range([](std::uint64_t, std::uint64_t) {});  // start from a promoted map
-    std::vector<std::vector<gomap_test::op_record>> hist(threads);
-    run_threads(threads, [&](int t) {
-      std::mt19937_64 rng(static_cast<unsigned>(round * 100 + t));
-      std::uint64_t seq = 0;
-      std::vector<std::uint64_t> last_seen(keys, 0);
-      auto& h = hist[static_cast<std::size_t>(t)];
-      h.reserve(static_cast<std::size_t>(ops_per_thread));
-      for (int i = 0; i < ops_per_thread; ++i) {
-        gomap_test::op_record op;
-        op.key = rng() % keys;
-        op.kind = static_cast<int>(rng() % op_count);
-        op.arg = (static_cast<std::uint64_t>(t + 1) << 32) | ++seq;  // every written value is unique
-        if (op.kind == op_cas || op.kind == op_cad) {
-          op.arg2 = op.arg;
-          op.arg = last_seen[op.key];  // often the current value: the CAS can succeed
+    gomap_test::history_spec spec;
+    spec.threads = threads;
+    spec.ops_per_thread = ops_per_thread;
+    spec.keys = keys;
+    spec.kinds = op_count;
+    spec.seed = static_cast<unsigned>(round);
+    spec.compares = [](int kind) { return kind == op_cas || kind == op_cad; };
+    spec.writes = [](int kind) { return kind == op_store || kind == op_swap; };
+    const auto hist = gomap_test::record_history(spec, [&](gomap_test::op_record& op) {
+      switch (op.kind) {
+        case op_load: op.out_value = m.load(op.key); break;
+        case op_store: m.store(op.key, op.arg); break;
+        case op_swap: op.out_value = m.swap(op.key, op.arg); break;
+        case op_load_or_store: {
+          auto [v, loaded] = m.load_or_store(op.key, op.arg);
+          op.out_value = v;
+          op.out_flag = loaded;
+          break;
         }
-        op.invoke = gomap_test::history_clock.fetch_add(1);
-        switch (op.kind) {
-          case op_load: op.out_value = m.load(op.key); break;
-          case op_store: m.store(op.key, op.arg); break;
-          case op_swap: op.out_value = m.swap(op.key, op.arg); break;
-          case op_load_or_store: {
-            auto [v, loaded] = m.load_or_store(op.key, op.arg);
-            op.out_value = v;
-            op.out_flag = loaded;
-            break;
-          }
-          case op_load_and_delete: op.out_value = m.load_and_delete(op.key); break;
-          case op_erase: m.erase(op.key); break;
-          case op_cas: op.out_flag = m.compare_and_swap(op.key, op.arg, op.arg2); break;
-          case op_cad: op.out_flag = m.compare_and_delete(op.key, op.arg); break;
-        }
-        op.respond = gomap_test::history_clock.fetch_add(1);
-        if (op.out_value) last_seen[op.key] = *op.out_value;
-        if (op.kind == op_store || op.kind == op_swap) last_seen[op.key] = op.arg;
-        h.push_back(op);
+        case op_load_and_delete: op.out_value = m.load_and_delete(op.key); break;
+        case op_erase: m.erase(op.key); break;
+        case op_cas: op.out_flag = m.compare_and_swap(op.key, op.arg, op.arg2); break;
+        case op_cad: op.out_flag = m.compare_and_delete(op.key, op.arg); break;
       }
     });
     std::vector<gomap_test::key_state> final(keys);

@@ -167,7 +167,7 @@ result concurrent_writes(context& c) {
     Map m(0);
     fixes.push_back({name, fill_mops(n, threads, [&](u64 k, u64 v) { m.put(k, v); })});
   };
-  measure.template operator()<cm::bare_adapter>("1 thread, gomap::map, no lock (the baseline)", 1);
+  measure.template operator()<cm::locked_adapter<cm::no_lock>>("1 thread, gomap::map, no lock (the baseline)", 1);
   measure.template operator()<cm::locked_adapter<std::mutex>>("2 threads, gomap::map + std::mutex", 2);
   measure.template operator()<cm::sharded_adapter<gomap::internal::rw_spinlock>>("2 threads, gomap::sharded_map", 2);
   measure.template operator()<cm::sync_adapter>("2 threads, gomap::sync_map", 2);
