@@ -6,6 +6,8 @@
 #               then the concurrent maps' tests under TSan,
 #               then the clang-tidy plugin's fixtures (test-lint),
 #               then the benchmarks' smoke pass (tiny N, no timing checks),
+#               then the packaging tests (find_package, add_subdirectory,
+#               FetchContent, pkg-config, gdb printers, the .deb),
 #               then the lab's tests (every scenario tiny, the report in Chromium)
 #   make demo   the engine demo (each growth as it starts and ends)
 #   make bench  the full benchmarks (long); regenerates docs/benchmarks.md
@@ -13,7 +15,7 @@
 #               refreshes its section of docs/benchmarks.md, prints the targets
 JOBS ?= $(shell nproc)
 
-.PHONY: lab lab-deps lab-full demo demo-deps test deps test-release test-asan test-tsan-observe test-tsan-concurrent test-lint test-lab bench bench-smoke bench-concurrent clean
+.PHONY: lab lab-deps lab-full demo demo-deps test deps test-release test-asan test-tsan-observe test-tsan-concurrent test-lint test-packaging test-lab bench bench-smoke bench-concurrent clean
 
 deps:
 	@scripts/install-deps.sh build observe lint
@@ -44,7 +46,7 @@ demo: demo-deps
 	cmake --build --preset release --target gomap_demo -j $(JOBS)
 	./build/release/examples/gomap_demo
 
-test: deps test-release test-asan test-tsan-observe test-tsan-concurrent test-lint bench-smoke test-lab
+test: deps test-release test-asan test-tsan-observe test-tsan-concurrent test-lint bench-smoke test-packaging test-lab
 
 test-release:
 	cmake --preset release >/dev/null
@@ -61,6 +63,11 @@ test-tsan-observe:
 	cmake --preset tsan >/dev/null
 	cmake --build --preset tsan --target gomap_observe_tests -j $(JOBS)
 	ctest --preset tsan -L tsan -j $(JOBS)
+
+# gomap as its users consume it: tests/packaging/run.sh (~35 s on 2 cores).
+test-packaging:
+	@scripts/install-deps.sh build observe packaging
+	JOBS=$(JOBS) tests/packaging/run.sh
 
 # gomap-lab: every scenario at tiny scale, its JSON checked, the report
 # rendered in headless Chromium (tools/lab/tests/test_lab.sh).
