@@ -127,9 +127,7 @@ double fill_mops(std::size_t n, unsigned threads, Insert insert) {
 }  // namespace
 
 result concurrent_writes(context& c) {
-  result r;
-  r.id = "concurrent-writes";
-  r.article = "004";
+  result r;  // id and article: from the scenario table (main.cpp)
   const unsigned attempts = by_scale(c.size, 1u, 3u, 5u);
   const std::size_t n = by_scale<std::size_t>(c.size, 20'000, 1'000'000, 10'000'000);
   r.title = "an unguarded gomap::map written from two threads (child process), then the fixes inserting " +
@@ -235,9 +233,7 @@ subject_kind kind(const char* name) {
 }  // namespace
 
 result concurrent_maps(context& c) {
-  result r;
-  r.id = "concurrent-maps";
-  r.article = "004";
+  result r;  // id and article: from the scenario table (main.cpp)
   const std::size_t live = by_scale<std::size_t>(c.size, 10'000, 200'000, 1'000'000);
   const double ms = by_scale(c.size, 10.0, 100.0, 500.0);
   const std::vector<unsigned> threads = {1, 2, 4};

@@ -34,9 +34,7 @@ struct window {
 }  // namespace
 
 result growth_reads(context& c) {
-  result r;
-  r.id = "growth-reads";
-  r.article = "002";
+  result r;  // id and article: from the scenario table (main.cpp)
   const unsigned old_b = by_scale(c.size, 10u, 17u, 20u);
   r.title = "lookups while gomap doubles from 2^" + std::to_string(old_b) + " to 2^" + std::to_string(old_b + 1) +
             " buckets, against the same lookups after the growth";

@@ -84,6 +84,8 @@ struct go_peer {
 result run_one(const scenario& s, context& c) {
   const std::int64_t t0 = gomap_bench::now_ns();
   result r = s.run(c);
+  r.id = s.id;
+  r.article = s.article;
   r.seconds = double(gomap_bench::now_ns() - t0) / 1e9;
   return r;
 }

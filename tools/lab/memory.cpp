@@ -64,9 +64,7 @@ std::pair<double, double> settled(const std::vector<double>& v) {
 }  // namespace
 
 result churn_memory(context& c) {
-  result r;
-  r.id = "churn-memory";
-  r.article = "001";
+  result r;  // id and article: from the scenario table (main.cpp)
   const std::size_t live = by_scale<std::size_t>(c.size, 1'000, 10'000, 100'000);
   const std::size_t ops = by_scale<std::size_t>(c.size, 20'000, 2'000'000, 20'000'000);
   const std::size_t samples = by_scale<std::size_t>(c.size, 50, 200, 400);
@@ -264,9 +262,7 @@ mass_trace counted_mass(std::size_t n, std::size_t ops, std::size_t every, bool 
 }  // namespace
 
 result mass_delete(context& c) {
-  result r;
-  r.id = "mass-delete";
-  r.article = "001";
+  result r;  // id and article: from the scenario table (main.cpp)
   const std::size_t n = by_scale<std::size_t>(c.size, 20'000, 1'000'000, 10'000'000);
   const std::size_t ops = n / 2;
   const std::size_t samples = by_scale<std::size_t>(c.size, 60, 120, 300);

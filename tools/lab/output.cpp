@@ -80,33 +80,37 @@ std::string fmt_num(double v, int precision) {
   return b;
 }
 
-std::string fmt_ns(double ns) {
-  if (!std::isfinite(ns)) return "-";
-  char b[48];
-  if (ns < 1e3) std::snprintf(b, sizeof b, "%.0f ns", ns);
-  else if (ns < 1e6) std::snprintf(b, sizeof b, "%.3g us", ns / 1e3);
-  else if (ns < 1e9) std::snprintf(b, sizeof b, "%.3g ms", ns / 1e6);
-  else std::snprintf(b, sizeof b, "%.3g s", ns / 1e9);
-  return b;
-}
-
-std::string fmt_bytes(double v) {
+namespace {
+// v in the largest of units[0..3] (each 1000 times the previous) that keeps
+// it at least 1; whole numbers in the base unit, 3 significant digits above.
+std::string scaled(double v, const char* const (&units)[4]) {
   if (!std::isfinite(v)) return "-";
   char b[48];
-  const double a = std::fabs(v);
-  if (a < 1e3) std::snprintf(b, sizeof b, "%.0f B", v);
-  else if (a < 1e6) std::snprintf(b, sizeof b, "%.1f KB", v / 1e3);
-  else if (a < 1e9) std::snprintf(b, sizeof b, "%.1f MB", v / 1e6);
-  else std::snprintf(b, sizeof b, "%.2f GB", v / 1e9);
+  int u = 0;
+  double x = v;
+  while (u < 3 && std::fabs(x) >= 1e3) {
+    x /= 1e3;
+    ++u;
+  }
+  std::snprintf(b, sizeof b, u == 0 ? "%.0f %s" : "%.3g %s", x, units[u]);
   return b;
+}
+}  // namespace
+
+std::string fmt_ns(double ns) {
+  static constexpr const char* units[4] = {"ns", "us", "ms", "s"};
+  return scaled(ns, units);
+}
+
+std::string fmt_bytes(double bytes) {
+  static constexpr const char* units[4] = {"B", "KB", "MB", "GB"};
+  return scaled(bytes, units);
 }
 
 std::string fmt_ratio(double r) {
   if (!std::isfinite(r)) return "-";
   char b[48];
-  if (r >= 100) std::snprintf(b, sizeof b, "%.0fx", r);
-  else if (r >= 10) std::snprintf(b, sizeof b, "%.0fx", r);
-  else std::snprintf(b, sizeof b, "%.2gx", r);
+  std::snprintf(b, sizeof b, r >= 10 ? "%.0fx" : "%.2gx", r);
   return b;
 }
 

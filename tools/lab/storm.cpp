@@ -74,9 +74,7 @@ std::vector<std::string> latency_row(const std::string& name, const latency_ns& 
 }  // namespace
 
 result rehash_storm(context& c) {
-  result r;
-  r.id = "rehash-storm";
-  r.article = "000";
+  result r;  // id and article: from the scenario table (main.cpp)
   const std::size_t n = by_scale<std::size_t>(c.size, 20'000, 1'000'000, 10'000'000);
   const unsigned runs = by_scale(c.size, 1u, 3u, 3u);
   const std::size_t windows = by_scale<std::size_t>(c.size, 200, 500, 1000);
@@ -286,9 +284,7 @@ std::vector<double> timed_cumulative(std::size_t n, std::size_t windows, bool si
 }  // namespace
 
 result presize(context& c) {
-  result r;
-  r.id = "presize";
-  r.article = "000";
+  result r;  // id and article: from the scenario table (main.cpp)
   const std::size_t n = by_scale<std::size_t>(c.size, 20'000, 1'000'000, 10'000'000);
   const std::size_t windows = by_scale<std::size_t>(c.size, 100, 400, 1000);
   const unsigned runs = by_scale(c.size, 1u, 2u, 3u);

@@ -36,9 +36,7 @@ struct phase_end {
 }  // namespace
 
 result tombstones(context& c) {
-  result r;
-  r.id = "tombstones";
-  r.article = "003";
+  result r;  // id and article: from the scenario table (main.cpp)
   const std::size_t n = by_scale<std::size_t>(c.size, 5'000, 200'000, 2'000'000);
   const std::size_t every = std::max<std::size_t>(1, n / 40);
   r.title = fmt_num(double(n)) + " keys through five phases: fill, erase half in a batch, insert as many new "

@@ -84,7 +84,11 @@ async function main() {
         await page.locator(`section#${id}`).screenshot({ path: shot.replace(/\.png$/, `-${id}.png`) });
     }
     if (readme) {
-      const box = await page.locator('section#rehash-storm').boundingBox();
+      // Page coordinates (a boundingBox is the viewport's, which scrolling moves).
+      const box = await page.evaluate(() => {
+        const r = document.querySelector('section#rehash-storm').getBoundingClientRect();
+        return { x: r.left + window.scrollX, y: r.top + window.scrollY, width: r.width };
+      });
       await page.screenshot({ path: readme, fullPage: true,
                               clip: { x: box.x, y: box.y, width: Math.min(box.width, 1100), height: 700 } });
     }
