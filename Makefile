@@ -4,9 +4,11 @@
 #               then the concurrent observability tests under TSan,
 #               then the benchmarks' smoke pass (tiny N, no timing checks)
 #   make bench  the full benchmarks (long); regenerates docs/benchmarks.md
+#   make fuzz   the libFuzzer target for FUZZ_SECONDS (clang-14, build/fuzz);
+#               inputs that add coverage are merged into tests/fuzz/corpus
 JOBS ?= $(shell nproc)
 
-.PHONY: demo demo-deps test deps test-release test-asan test-tsan-observe bench bench-smoke clean
+.PHONY: demo demo-deps test deps test-release test-asan test-tsan-observe bench bench-smoke fuzz clean
 
 deps:
 	@scripts/install-deps.sh build observe
@@ -34,7 +36,7 @@ test-asan:
 # The concurrent observability tests (event ring, metrics registry) under TSan.
 test-tsan-observe:
 	cmake --preset tsan >/dev/null
-	cmake --build --preset tsan --target gomap_observe_tests -j $(JOBS)
+	cmake --build --preset tsan --target gomap_observe_tests -j $(JOBS)  # includes fuzz_replay
 	ctest --preset tsan -L tsan -j $(JOBS)
 
 bench:
@@ -44,6 +46,21 @@ bench:
 bench-smoke:
 	@scripts/install-deps.sh bench
 	JOBS=$(JOBS) bench/run.sh smoke
+
+# Fuzzing (tests/README.md, "Fuzzing"). New inputs go to build/fuzz/new, crashes
+# to build/fuzz/artifacts/; then -merge=1 copies into the committed corpus only
+# the inputs that reach coverage it lacks.
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS ?=
+FUZZ_BIN = build/fuzz/tests/fuzz/gomap_fuzz
+fuzz:
+	@scripts/install-deps.sh fuzz
+	cmake --preset fuzz >/dev/null
+	cmake --build --preset fuzz --target gomap_fuzz -j $(JOBS)
+	mkdir -p build/fuzz/new build/fuzz/artifacts
+	$(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -artifact_prefix=build/fuzz/artifacts/ \
+	  $(FUZZ_FLAGS) build/fuzz/new tests/fuzz/corpus
+	$(FUZZ_BIN) -merge=1 tests/fuzz/corpus build/fuzz/new
 
 clean:
 	rm -rf build

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages gomap's build, tests and tools need, and only
 # those that are missing: a machine that has them all runs no apt-get at all.
-# Usage: scripts/install-deps.sh [group...]   groups: build (default), bench, observe, all
+# Usage: scripts/install-deps.sh [group...]   groups: build (default), bench, observe, fuzz, all
 set -euo pipefail
 
 build=(cmake ninja-build g++ libgtest-dev libgmock-dev libxxhash-dev)
@@ -9,6 +9,8 @@ bench=(libbenchmark-dev libabsl-dev robin-map-dev libsparsehash-dev golang-go py
 # USDT probes (sys/sdt.h, readelf), the /metrics endpoint (cpp-httplib via
 # pkg-config), promtool and a Prometheus server for the observability tests.
 observe=(systemtap-sdt-dev binutils libcpp-httplib-dev pkg-config prometheus)
+# The libFuzzer target (make fuzz): clang and its fuzzer/sanitizer runtimes.
+fuzz=(clang-14 libclang-rt-14-dev)
 
 want=()
 for g in "${@:-build}"; do
@@ -16,8 +18,9 @@ for g in "${@:-build}"; do
     build) want+=("${build[@]}") ;;
     bench) want+=("${build[@]}" "${bench[@]}") ;;
     observe) want+=("${observe[@]}") ;;
-    all) want+=("${build[@]}" "${bench[@]}" "${observe[@]}") ;;
-    *) echo "install-deps: unknown group '$g' (build, bench, observe, all)" >&2; exit 2 ;;
+    fuzz) want+=("${build[@]}" "${fuzz[@]}") ;;
+    all) want+=("${build[@]}" "${bench[@]}" "${observe[@]}" "${fuzz[@]}") ;;
+    *) echo "install-deps: unknown group '$g' (build, bench, observe, fuzz, all)" >&2; exit 2 ;;
   esac
 done
 
