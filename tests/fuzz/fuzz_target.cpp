@@ -69,12 +69,46 @@ void expect(bool ok, const char* what) {
 // that reach them are replaced by a neighbour unless GOMAP_FUZZ_KNOWN_BUGS is
 // set, so that fuzzing goes on past them. The ctest entries
 // fuzz_known_bug_* replay each bug's input with it set (tests/README.md).
+bool env_flag(const char* name) {
+  const char* e = std::getenv(name);
+  return e && *e && *e != '0';
+}
 bool known_bugs() {
-  static const bool on = [] {
-    const char* e = std::getenv("GOMAP_FUZZ_KNOWN_BUGS");
-    return e && *e && *e != '0';
-  }();
+  static const bool on = env_flag("GOMAP_FUZZ_KNOWN_BUGS");
   return on;
+}
+
+// Operations that ended with a growth in progress, by kind, over every
+// input run so far: what replay_main.cpp reports, and checks for a corpus.
+struct growth_counts {
+  std::uint64_t ops = 0, doubling = 0, same_size = 0, shrinking = 0;
+} growths;
+
+void count_growth(const gomap::map_stats& st) {
+  ++growths.ops;
+  if (!st.growing) return;
+  if (st.same_size_grow) {
+    ++growths.same_size;
+  } else if (st.old_bucket_count > st.bucket_count) {
+    ++growths.shrinking;
+  } else {
+    ++growths.doubling;
+  }
+}
+
+// GOMAP_FUZZ_TRACE=1: one line per operation (what it was, then each map's
+// size, B and growth in progress), to read what an input does.
+bool trace() {
+  static const bool on = env_flag("GOMAP_FUZZ_TRACE");
+  return on;
+}
+
+void trace_map(const gomap::map_stats& st) {
+  const char* g = !st.growing                              ? ""
+                  : st.same_size_grow                      ? " same-size"
+                  : st.old_bucket_count > st.bucket_count ? " shrinking"
+                                                           : " doubling";
+  std::fprintf(stderr, "  [size %zu B %u%s%s]", st.size, st.B, st.growing ? " growing" : "", g);
 }
 
 // ---- input -----------------------------------------------------------------
@@ -351,10 +385,18 @@ class driver {
       compare(s, s.m, full || s.model.size() <= 256);
       if (both || where.index % 8 == 0) compare(other, other.m, true);
       check_pending();
+      for (const auto& sl : s_) count_growth(sl->m.stats());
+      if (trace()) print_trace();
     }
   }
 
  private:
+  void print_trace() const {
+    std::fprintf(stderr, "#%zu %s", where.index, where.name);
+    for (const auto& sl : s_) trace_map(sl->m.stats());
+    std::fprintf(stderr, "\n");
+  }
+
   static const K& key_of(const value_type& e) {
     if constexpr (IsMap) {
       return e.first;
@@ -1114,6 +1156,15 @@ void run(input& in) {
 
 }  // namespace
 }  // namespace gofuzz
+
+// For replay_main.cpp: map-states seen after operations (two per
+// operation), and how many of them were in the middle of each kind of growth.
+void gofuzz_growth_counts(std::uint64_t out[4]) {
+  out[0] = gofuzz::growths.ops;
+  out[1] = gofuzz::growths.doubling;
+  out[2] = gofuzz::growths.same_size;
+  out[3] = gofuzz::growths.shrinking;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace gofuzz;

@@ -48,6 +48,14 @@ class seed {
     for (; n > 0; n -= std::min(n, 255u)) op(op::erase_first, variant, map).u8(std::min(n, 255u));
     return *this;
   }
+  // A range that produces n entries, doing nothing, and stops (a range
+  // takes one action byte per entry: on a large map, without the stop, it
+  // would eat the rest of the input).
+  seed& range_stop(unsigned n = 1, unsigned variant = 0) {
+    op(op::range, variant);
+    for (unsigned i = 0; i < n; ++i) act(range_action::none0);
+    return act(range_action::stop);
+  }
   seed& look(unsigned from, unsigned n, unsigned map = 0) { return op(op::lookup, 0, map).u16(from).u8(n - 1); }
   const std::vector<std::uint8_t>& bytes() const { return b_; }
 
@@ -62,11 +70,22 @@ std::vector<std::pair<std::string, seed>> situations(kind k) {
   std::vector<std::pair<std::string, seed>> out;
   auto add = [&](const char* name, seed s) { out.emplace_back(name, std::move(s)); };
 
-  // Doubling growths to ~1500 entries, lookups in between, then erases down
-  // to a few dozen and inserts that run the shrinking growths.
-  add("grow-shrink", seed(k, hash_mode::good, 0, key_mode::spread, 0)
-                         .fill(600).look(0, 64).fill(900, 1).op(op::range).look(500, 200)
-                         .drain(1400).fill(20, 2).look(0, 255).fill(30).op(op::range, 1).drain(40, 1).fill(10));
+  // Doubling growths to 3000 entries (B = 9), lookups in between, erases
+  // down to 700 and single inserts: the first starts a shrinking growth
+  // (700 < 3328 / 4), which evacuates 32 entries per insert, so the
+  // operations after it (lookups, range, copy, move, erase-while-iterating)
+  // land in its middle. Then down to a few entries and a last shrink.
+  {
+    seed s(k, hash_mode::good, 0, key_mode::spread, 0);
+    s.fill(600).look(0, 64).fill(2400, 1).range_stop(10).look(500, 200).drain(2300);
+    s.op(op::insert_one).u16(3500).look(2300, 255).range_stop(100).op(op::insert_one, 1).u16(3501);
+    s.op(op::range).act(range_action::insert_bulk).u8(3).act(range_action::erase_this).act(range_action::stop);
+    s.op(op::copy, 1).op(op::insert_one, 2).u16(3502).op(op::move, 1).op(op::insert_one, 3).u16(3503);
+    s.op(op::iterate_erase).u8(1).op(op::insert_one).u16(3504).op(op::erase_one, 1).u16(3504).op(op::swap);
+    s.op(op::insert_one, 0, 1).u16(3505).op(op::swap, 0, 1).op(op::assign_one).u16(3506).look(2900, 255);
+    s.drain(700).fill(20, 2).look(0, 255).fill(30).range_stop(5, 1).drain(40, 1).fill(10);
+    add("grow-shrink", s);
+  }
 
   // The first round's moves: in the middle of a growth (200 keys: a doubling
   // from 32 to 64 buckets is in progress), move construction, allocator-
@@ -114,7 +133,7 @@ std::vector<std::pair<std::string, seed>> situations(kind k) {
   {
     seed s(k, hash_mode::few_bits, 3, key_mode::spread, 0);
     for (unsigned w = 0; w < 16; ++w) s.fill(100).op(op::erase_bulk, 1).u16(w * 100 > 200 ? w * 100 - 200 : 0).u8(199);
-    s.op(op::range).look(1000, 255);
+    s.range_stop(30).look(1000, 255);
     add("few-bits-churn", s);
   }
 
@@ -170,7 +189,7 @@ std::vector<std::pair<std::string, seed>> situations(kind k) {
   if (k == kind::map_u64 || k == kind::set_u64) {
     // placed_hash with keys in 4 buckets: long chains, overflow buckets, tags.
     add("placed-chains", seed(k, hash_mode::placed, 0, key_mode::placed4, 0)
-                             .fill(400).op(op::erase_bulk).u16(0).u8(200).fill(100).op(op::range).look(0, 255)
+                             .fill(400).op(op::erase_bulk).u16(0).u8(200).fill(100).range_stop(50).look(0, 255)
                              .drain(250).fill(50).op(op::move, 2).op(op::iterate_erase, 0, 1).u8(4));
   }
   return out;

@@ -3,9 +3,12 @@
 // libFuzzer, so that every build of the suite (release, ASan+UBSan, TSan,
 // any compiler) replays the corpus. Fails when a directory is missing or
 // holds no input: an empty corpus would otherwise pass without testing
-// anything.
+// anything. With --expect-growths it also fails unless the inputs left maps
+// in the middle of a doubling, a same-size and a shrinking growth (a corpus
+// that no longer reaches them, after a change of the byte format, say,
+// tests much less than it seems to).
 //
-//   fuzz_replay <dir-or-file>...
+//   fuzz_replay [--expect-growths] <dir-or-file>...
 #include <algorithm>
 #include <csignal>
 #include <cstdint>
@@ -21,6 +24,7 @@
 #include <unistd.h>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
+void gofuzz_growth_counts(std::uint64_t out[4]);  // fuzz_target.cpp
 
 namespace {
 
@@ -38,12 +42,15 @@ extern "C" void on_abort(int) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::fprintf(stderr, "usage: %s <corpus-dir-or-file>...\n", argv[0]);
+  int first = 1;
+  const bool expect_growths = argc > 1 && std::strcmp(argv[1], "--expect-growths") == 0;
+  if (expect_growths) ++first;
+  if (argc <= first) {
+    std::fprintf(stderr, "usage: %s [--expect-growths] <corpus-dir-or-file>...\n", argv[0]);
     return 2;
   }
   std::vector<std::filesystem::path> files;
-  for (int a = 1; a < argc; ++a) {
+  for (int a = first; a < argc; ++a) {
     const std::filesystem::path p = argv[a];
     std::error_code ec;
     if (std::filesystem::is_regular_file(p, ec)) {
@@ -79,6 +86,15 @@ int main(int argc, char** argv) {
     LLVMFuzzerTestOneInput(reinterpret_cast<const std::uint8_t*>(data.data()), data.size());
     bytes += data.size();
   }
-  std::printf("fuzz_replay: %zu inputs (%zu bytes) replayed, no failure\n", files.size(), bytes);
+  std::uint64_t g[4];
+  gofuzz_growth_counts(g);
+  std::printf("fuzz_replay: %zu inputs (%zu bytes) replayed, no failure; of %llu map states after an operation, "
+              "%llu were mid-doubling, %llu mid-same-size growth, %llu mid-shrink\n",
+              files.size(), bytes, static_cast<unsigned long long>(g[0]), static_cast<unsigned long long>(g[1]),
+              static_cast<unsigned long long>(g[2]), static_cast<unsigned long long>(g[3]));
+  if (expect_growths && (g[1] == 0 || g[2] == 0 || g[3] == 0)) {
+    std::fprintf(stderr, "fuzz_replay: the inputs do not reach every kind of growth\n");
+    return 1;
+  }
   return 0;
 }
