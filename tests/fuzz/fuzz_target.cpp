@@ -197,6 +197,7 @@ std::uint64_t weaken(std::uint64_t h, weakness w) {
 }
 
 struct u64_hasher {
+  using is_seeded = void;  // takes (key, seed), and ignores the seed
   weakness w;
   std::uint64_t operator()(std::uint64_t k, std::uint64_t /*seed*/) const noexcept {
     switch (w.mode) {
@@ -212,6 +213,7 @@ struct u64_hasher {
 
 struct string_hasher {
   using is_transparent = void;
+  using is_seeded = void;
   weakness w;
   std::uint64_t operator()(std::string_view s, std::uint64_t /*seed*/) const noexcept {
     const weakness v = w.mode == hash_mode::placed ? weakness{hash_mode::few_bits, 2} : w;

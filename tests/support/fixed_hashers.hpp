@@ -19,6 +19,7 @@ inline constexpr std::uint64_t fixed_seed = 0x243f6a8885a308d3ull;
 // buckets, tophash matches the equality must reject). shift 0 is the plain
 // hash.
 struct shifted_hash {
+  using is_seeded = void;  // takes (key, seed); the engine's protocol (ignored where it is not yet)
   unsigned shift = 0;
   std::uint64_t operator()(std::uint64_t k, std::uint64_t /*seed*/) const noexcept {
     return gomap::hash<std::uint64_t>{}(k >> shift, fixed_seed);
@@ -33,6 +34,7 @@ struct shifted_hash {
 // holding keys that allocate, move and destroy. Transparent, as gomap's.
 struct string_hash_fixed {
   using is_transparent = void;
+  using is_seeded = void;
   std::uint64_t operator()(std::string_view s, std::uint64_t /*seed*/) const noexcept {
     return gomap::internal::mix_seeded(std::hash<std::string_view>{}(s), fixed_seed);
   }
