@@ -1,11 +1,14 @@
 // tests/fuzz/fuzz_target.cpp: the libFuzzer target. It decodes its input
 // (format: fuzz_ops.hpp) into operations on two gomap maps or sets and runs
-// each against a std::unordered_map / std::unordered_set model; after every
-// operation both maps must equal their models entry for entry, pass the
-// engine's invariant checker (gotest::check) and hold the allocator they
-// should. Go's range is checked against its guarantees while the callback
-// inserts, erases and clears: an entry present for the whole range is
-// produced exactly once, one erased before it is reached never, a new one
+// each against a std::unordered_map / std::unordered_set model. Every
+// operation checks its own results against the model; after it, the map it
+// wrote passes the engine's invariant checker (gotest::check) and has its
+// model's size, and is compared with the model entry for entry, both ways,
+// with the allocator it should hold, whenever it has at most 256 entries,
+// after every whole-table or two-map operation and every 8th operation
+// (run() says why). Go's range is checked against its guarantees while the
+// callback inserts, erases and clears: an entry present for the whole range
+// is produced exactly once, one erased before it is reached never, a new one
 // at most once.
 //
 // What reaches the engine's corners on purpose:
