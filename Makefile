@@ -11,11 +11,13 @@
 #               then the lab's tests (every scenario tiny, the report in Chromium)
 #   make demo   the engine demo (each growth as it starts and ends)
 #   make bench  the full benchmarks (long); regenerates docs/benchmarks.md
+#   make fuzz   the libFuzzer target for FUZZ_SECONDS (clang-14, build/fuzz);
+#               inputs that add coverage are merged into tests/fuzz/corpus
 #   make bench-concurrent  the concurrent maps' benchmark alone (a few minutes);
 #               refreshes its section of docs/benchmarks.md, prints the targets
 JOBS ?= $(shell nproc)
 
-.PHONY: lab lab-deps lab-full demo demo-deps test deps test-release test-asan test-tsan-observe test-tsan-concurrent test-lint test-packaging test-lab bench bench-smoke bench-concurrent clean
+.PHONY: lab lab-deps lab-full demo demo-deps test deps test-release test-asan test-tsan-observe test-tsan-concurrent test-lint test-packaging test-lab bench bench-smoke bench-concurrent fuzz clean
 
 deps:
 	@scripts/install-deps.sh build observe lint
@@ -61,7 +63,7 @@ test-asan:
 # The concurrent observability tests (event ring, metrics registry) under TSan.
 test-tsan-observe:
 	cmake --preset tsan >/dev/null
-	cmake --build --preset tsan --target gomap_observe_tests -j $(JOBS)
+	cmake --build --preset tsan --target gomap_observe_tests -j $(JOBS)  # includes fuzz_replay
 	ctest --preset tsan -L tsan -j $(JOBS)
 
 # gomap as its users consume it: tests/packaging/run.sh (~35 s on 2 cores).
@@ -98,6 +100,22 @@ bench-smoke:
 bench-concurrent:
 	@scripts/install-deps.sh bench
 	JOBS=$(JOBS) bench/run.sh concurrent
+
+# Fuzzing (tests/README.md, "Fuzzing"). New inputs go to build/fuzz/new, crashes
+# to build/fuzz/artifacts/; then -merge=1 copies into the committed corpus only
+# the inputs that reach edges it lacks (-use_counters=0: hit counts would keep
+# ~8x more files for little more).
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS ?=
+FUZZ_BIN = build/fuzz/tests/fuzz/gomap_fuzz
+fuzz:
+	@scripts/install-deps.sh fuzz
+	cmake --preset fuzz >/dev/null
+	cmake --build --preset fuzz --target gomap_fuzz -j $(JOBS)
+	mkdir -p build/fuzz/new build/fuzz/artifacts
+	$(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -artifact_prefix=build/fuzz/artifacts/ \
+	  $(FUZZ_FLAGS) build/fuzz/new tests/fuzz/corpus
+	$(FUZZ_BIN) -merge=1 -use_counters=0 tests/fuzz/corpus build/fuzz/new
 
 clean:
 	rm -rf build

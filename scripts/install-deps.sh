@@ -20,9 +20,11 @@ lab=(libabsl-dev libboost1.81-dev libboost-stacktrace1.81-dev libtbb-dev libcuck
 # The clang-tidy plugin (libclang-14-dev), the clang-tidy that loads it, FileCheck
 # for its fixtures (llvm-14-tools), and Boost.Stacktrace for <gomap/audit.hpp>.
 lint=(libclang-14-dev clang-tidy-14 llvm-14-tools libboost-stacktrace1.81-dev)
+# The libFuzzer target (make fuzz): clang and its fuzzer/sanitizer runtimes.
+fuzz=(clang-14 libclang-rt-14-dev)
 # Every group but build, which the ones that compile add themselves. A new
 # group is an array above and a name here.
-groups=(bench observe packaging lab lint)
+groups=(bench observe packaging lab lint fuzz)
 
 want=()
 add_group() {
