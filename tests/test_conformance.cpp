@@ -483,3 +483,210 @@ TEST(Conformance, node_handle_self_move_assignment_keeps_its_element) {
 }
 
 }  // namespace
+
+// ---- what the fuzzer found (tests/fuzz; each input in its corpus) ----------------
+
+namespace {
+
+// An allocator that propagates on swap and tells its instances apart: a swap
+// must exchange the allocators along with the arrays, moving no element.
+template <class T>
+struct swapping_alloc {
+  using value_type = T;
+  using propagate_on_container_swap = std::true_type;
+  using is_always_equal = std::false_type;
+  int id = 0;
+  explicit swapping_alloc(int i) noexcept : id(i) {}
+  template <class U>
+  swapping_alloc(const swapping_alloc<U>& o) noexcept : id(o.id) {}  // NOLINT
+  T* allocate(std::size_t n) { return std::allocator<T>().allocate(n); }
+  void deallocate(T* p, std::size_t n) noexcept { std::allocator<T>().deallocate(p, n); }
+  template <class U>
+  friend bool operator==(const swapping_alloc& a, const swapping_alloc<U>& b) noexcept {
+    return a.id == b.id;
+  }
+};
+
+// swap_idiom: `using std::swap; swap(a, b);` and std::ranges::swap must reach
+// the container's swap (O(1), allocators exchanged, iterators follow their
+// elements), not std::swap's three moves (element by element between unequal
+// allocators, which leave the allocators where they were).
+template <class C, class Fill, class Key>
+void expect_swap_idiom_swaps_in_place(Fill fill, Key key_of) {
+  using A = typename C::allocator_type;
+  C a(0, A(1)), b(0, A(2));
+  fill(a, 100);
+  fill(b, 1);
+  static_assert(noexcept(std::declval<C&>().swap(std::declval<C&>())) == std::is_nothrow_swappable_v<C>);
+  const auto it = a.begin();
+  const auto* addr = &*it;
+  {
+    using std::swap;
+    swap(a, b);
+  }
+  EXPECT_EQ(a.get_allocator().id, 2);
+  EXPECT_EQ(b.get_allocator().id, 1);
+  EXPECT_EQ(b.size(), 100u);
+  EXPECT_EQ(a.size(), 1u);
+  EXPECT_EQ(&*it, addr) << "the element did not move";
+  EXPECT_TRUE(b.contains(key_of(*it)));
+  std::ranges::swap(a, b);
+  EXPECT_EQ(a.get_allocator().id, 1);
+  EXPECT_EQ(a.size(), 100u);
+  EXPECT_EQ(&*a.find(key_of(*it)), addr);
+  GOTEST_EXPECT_VALID(a);
+  GOTEST_EXPECT_VALID(b);
+}
+
+template <class C, class It>
+constexpr bool insert_takes_a_pair_of = requires(C& x, It a) { x.insert(a, a); };
+
+}  // namespace
+
+TEST(Conformance, swap_idiom_and_ranges_swap_take_the_containers_own_swap) {
+  using A = swapping_alloc<std::pair<const int, throwing_move>>;
+  using M = gomap::map<int, throwing_move, gomap::hash<int>, std::equal_to<int>, A>;
+  expect_swap_idiom_swaps_in_place<M>([](M& m, int n) {
+    for (int k = 0; k < n; ++k) m.emplace(k, throwing_move(k));
+  }, [](const auto& e) { return e.first; });
+  M a(0, A(1)), b(0, A(2));
+  a.emplace(1, throwing_move(1));
+  copies = moves = 0;
+  {
+    using std::swap;
+    swap(a, b);
+  }
+  EXPECT_EQ(moves + copies, 0) << "std::swap's moves, not the container's swap";
+
+  using S = gomap::set<int, gomap::hash<int>, std::equal_to<int>, swapping_alloc<int>>;
+  expect_swap_idiom_swaps_in_place<S>([](S& s, int n) {
+    for (int k = 0; k < n; ++k) s.insert(k);
+  }, [](int e) { return e; });
+}
+
+// stale_growth_state: emptying a map in the middle of a growth (clear_and_release,
+// or the source of an element-wise move) must leave no growth state behind.
+TEST(Conformance, clear_and_release_and_element_wise_move_mid_growth_leave_no_growth_state) {
+  using A = id_alloc<std::pair<const int, int>>;
+  using M = gomap::map<int, int, gomap::hash<int>, std::equal_to<int>, A>;
+  auto mid_growth = [] {
+    M m(0, A(1));
+    int k = 0;
+    while (!m.stats().growing) m.emplace(k, k), ++k;
+    return m;
+  };
+  M a = mid_growth();
+  a.clear_and_release();
+  EXPECT_FALSE(a.stats().growing);
+  EXPECT_EQ(a.stats().evacuated, 0u);
+  GOTEST_EXPECT_VALID(a);
+  for (int k = 0; k < 1000; ++k) a.emplace(k, k);
+  EXPECT_EQ(a.stats().same_size_growths, 0u) << "a stale overflow count started a same-size growth";
+  GOTEST_EXPECT_VALID(a);
+
+  M b = mid_growth();
+  M c(std::move(b), A(2));  // unequal allocators: element by element
+  EXPECT_TRUE(b.empty());   // NOLINT(bugprone-use-after-move): moved-from, must be empty and valid
+  EXPECT_FALSE(b.stats().growing);
+  EXPECT_EQ(b.stats().evacuated, 0u);
+  GOTEST_EXPECT_VALID(b);
+  for (int k = 0; k < 1000; ++k) b.emplace(k, k);
+  EXPECT_EQ(b.stats().same_size_growths, 0u);
+  GOTEST_EXPECT_VALID(b);
+}
+
+// rehash_empty: rehash(n) promises 2^B >= n buckets (B also Go's for
+// size()) whatever the size; an empty map with a larger array used to free it.
+TEST(Conformance, rehash_of_an_empty_map_keeps_the_buckets_asked) {
+  gomap::map<u64, u64> m;
+  m.reserve(1000);
+  ASSERT_GT(m.bucket_count(), 32u);
+  m.rehash(20);
+  EXPECT_EQ(m.bucket_count(), 32u);
+  m.rehash(1);
+  EXPECT_EQ(m.bucket_count(), 1u);
+  GOTEST_EXPECT_VALID(m);
+  m.emplace(7, 7);
+  EXPECT_EQ(m.at(7), 7u);
+  m.erase(7);
+  m.shrink_to_fit();  // rehash(0): an empty map needs no array
+  EXPECT_EQ(m.bucket_count(), 0u);
+  m.rehash(100);
+  EXPECT_EQ(m.bucket_count(), 128u);
+  GOTEST_EXPECT_VALID(m);
+}
+
+// shrink_to_fit_overloaded: inserts inside range() start a growth but
+// evacuate nothing, so the table can hold more than its array's load;
+// shrink_to_fit() must then grow to Go's B for size(), as rehash(0) does.
+TEST(Conformance, shrink_to_fit_of_an_overloaded_table_grows_as_rehash_zero) {
+  for (int use_rehash = 0; use_rehash < 2; ++use_rehash) {
+    gomap::map<u64, u64> m;
+    for (u64 k = 0; k < 8; ++k) m.emplace(k, k);
+    bool inserted = false;
+    m.range([&](const u64&, u64&) {
+      if (!inserted)
+        for (u64 k = 100; k < 164; ++k) m.emplace(k, k);
+      inserted = true;
+    });
+    ASSERT_EQ(m.size(), 72u);
+    ASSERT_LT(m.bucket_count(), 16u) << "the situation this test is about: more entries than the array's load";
+    if (use_rehash) {
+      m.rehash(0);
+    } else {
+      m.shrink_to_fit();
+    }
+    EXPECT_EQ(m.bucket_count(), 16u) << "Go's B for 72 entries is 4";
+    EXPECT_FALSE(m.stats().growing);
+    for (u64 k = 100; k < 164; ++k) EXPECT_EQ(m.at(k), k);
+    GOTEST_EXPECT_VALID(m);
+  }
+}
+
+// node_hint_insert: insert(hint, node&&) of a present key leaves the node
+// unchanged (std's rule), as insert(node&&) does.
+TEST(Conformance, node_hint_insert_of_a_present_key_leaves_the_node) {
+  gomap::map<int, std::string> m{{1, "one"}}, other{{1, "uno"}, {2, "dos"}};
+  auto node = other.extract(1);
+  auto it = m.insert(m.cbegin(), std::move(node));
+  ASSERT_FALSE(node.empty()) << "the node was destroyed";  // NOLINT(bugprone-use-after-move): std leaves it
+  EXPECT_EQ(node.key(), 1);
+  EXPECT_EQ(node.mapped(), "uno");
+  EXPECT_EQ(it, m.find(1));
+  EXPECT_EQ(it->second, "one");
+  auto absent = other.extract(2);
+  it = m.insert(m.cend(), std::move(absent));
+  EXPECT_TRUE(absent.empty());  // NOLINT(bugprone-use-after-move)
+  EXPECT_EQ(it->second, "dos");
+  EXPECT_EQ(m.insert(m.cend(), decltype(node)()), m.end());
+
+  gomap::set<std::string> s{"a"}, t{"a"};
+  auto sn = t.extract("a");
+  EXPECT_EQ(*s.insert(s.cbegin(), std::move(sn)), "a");
+  ASSERT_FALSE(sn.empty());  // NOLINT(bugprone-use-after-move)
+  EXPECT_EQ(sn.value(), "a");
+}
+
+// A constructor or insert with an InputIterator parameter takes no part in
+// overload resolution for a type that is not an input iterator: (0, {}, {},
+// alloc) is the hint constructor, never the range one with InputIt = int.
+TEST(Conformance, range_constructors_and_insert_take_only_input_iterators) {
+  std::pmr::monotonic_buffer_resource arena;
+  gomap::pmr::map<int, int> m(0, {}, {}, &arena);
+  m.emplace(1, 2);
+  EXPECT_EQ(m.at(1), 2);
+  EXPECT_EQ(m.get_allocator().resource(), &arena);
+  using M = gomap::map<int, int>;
+  using S = gomap::set<int>;
+  static_assert(!std::is_constructible_v<M, int, int>);
+  static_assert(!std::is_constructible_v<S, int, int>);
+  static_assert(!insert_takes_a_pair_of<M, int>);
+  static_assert(!insert_takes_a_pair_of<S, int>);
+  static_assert(insert_takes_a_pair_of<M, const std::pair<const int, int>*>, "the probe itself");
+  static_assert(insert_takes_a_pair_of<S, const int*>, "the probe itself");
+  const std::vector<std::pair<const int, int>> v{{1, 1}, {2, 2}};
+  M r(v.begin(), v.end(), 0, std::allocator<std::pair<const int, int>>());
+  EXPECT_EQ(r.size(), 2u);
+  gomap::map d(v.begin(), v.end());  // the deduction guide still applies
+  static_assert(std::is_same_v<decltype(d), M>);
+}

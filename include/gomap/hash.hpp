@@ -18,10 +18,12 @@
 #pragma once
 
 #include <bit>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -153,6 +155,15 @@ concept allocator_like = requires(A& a) {
   typename A::value_type;
   a.allocate(std::size_t{});
 };
+
+// What std calls qualifying as an input iterator ([container.reqmts]: a
+// constructor or insert with an InputIterator parameter takes part in
+// overload resolution only for such types): its iterator_traits name an
+// iterator_category derived from input_iterator_tag. Keeps map(0, {}, {},
+// alloc) off the range constructor with InputIt = int.
+template <class It>
+concept input_iterator_like =
+    std::derived_from<typename std::iterator_traits<It>::iterator_category, std::input_iterator_tag>;
 
 // The 64-bit hash a map uses: the hasher's own seeding when it has one,
 // otherwise its result post-mixed with the seed.

@@ -51,6 +51,11 @@ class map : public internal::container<internal::map_policy<K, V>, Hash, Eq, All
   using base::base;
   map() requires std::is_default_constructible_v<base>
   = default;
+  // The swap `using std::swap; swap(a, b);` and std::ranges::swap find: the
+  // base's hidden friend takes the base class, so without this one
+  // std::swap's three moves would win (element by element between unequal
+  // allocators, the allocators left where they were).
+  friend void swap(map& a, map& b) noexcept(noexcept(a.swap(b))) { a.swap(b); }
   // Copy and move with another allocator. Declared here (the inherited
   // constructors give no deduction guides) with the allocator in a
   // non-deduced context, so that gomap::map m2(m, alloc) deduces m's type
@@ -189,7 +194,8 @@ using iter_to_alloc_t = std::pair<std::add_const_t<iter_key_t<It>>, iter_val_t<I
 template <class InputIt, class Hash = gomap::hash<internal::iter_key_t<InputIt>>,
           class Eq = gomap::default_equal<internal::iter_key_t<InputIt>>,
           class Alloc = std::allocator<internal::iter_to_alloc_t<InputIt>>>
-requires(!internal::allocator_like<Hash> && !internal::allocator_like<Eq> && internal::allocator_like<Alloc>)
+requires(internal::input_iterator_like<InputIt> && !internal::allocator_like<Hash> && !internal::allocator_like<Eq> &&
+         internal::allocator_like<Alloc>)
     map(InputIt, InputIt, std::size_t = 0, Hash = Hash(), Eq = Eq(), Alloc = Alloc())
 ->map<internal::iter_key_t<InputIt>, internal::iter_val_t<InputIt>, Hash, Eq, Alloc>;
 
@@ -200,12 +206,13 @@ requires(!internal::allocator_like<Hash> && !internal::allocator_like<Eq> && int
 ->map<K, V, Hash, Eq, Alloc>;
 
 template <class InputIt, class Alloc>
-requires internal::allocator_like<Alloc> map(InputIt, InputIt, std::size_t, Alloc)
+requires(internal::input_iterator_like<InputIt>&& internal::allocator_like<Alloc>)
+    map(InputIt, InputIt, std::size_t, Alloc)
 ->map<internal::iter_key_t<InputIt>, internal::iter_val_t<InputIt>, gomap::hash<internal::iter_key_t<InputIt>>,
       gomap::default_equal<internal::iter_key_t<InputIt>>, Alloc>;
 
 template <class InputIt, class Hash, class Alloc>
-requires(!internal::allocator_like<Hash> && internal::allocator_like<Alloc>)
+requires(internal::input_iterator_like<InputIt> && !internal::allocator_like<Hash> && internal::allocator_like<Alloc>)
     map(InputIt, InputIt, std::size_t, Hash, Alloc)
 ->map<internal::iter_key_t<InputIt>, internal::iter_val_t<InputIt>, Hash,
       gomap::default_equal<internal::iter_key_t<InputIt>>, Alloc>;

@@ -30,6 +30,11 @@ class set : public internal::container<internal::set_policy<K>, Hash, Eq, Alloc,
   using base::base;
   set() requires std::is_default_constructible_v<base>
   = default;
+  // The swap `using std::swap; swap(a, b);` and std::ranges::swap find: the
+  // base's hidden friend takes the base class, so without this one
+  // std::swap's three moves would win (element by element between unequal
+  // allocators, the allocators left where they were).
+  friend void swap(set& a, set& b) noexcept(noexcept(a.swap(b))) { a.swap(b); }
   // Copy and move with another allocator (see map.hpp: deducible, and the
   // allocator argument may be anything that converts to Alloc).
   set(const set& o, const std::type_identity_t<Alloc>& a) : base(o, a) {}
@@ -66,7 +71,8 @@ using set_iter_value_t = typename std::iterator_traits<It>::value_type;
 template <class InputIt, class Hash = gomap::hash<set_iter_value_t<InputIt>>,
           class Eq = gomap::default_equal<set_iter_value_t<InputIt>>,
           class Alloc = std::allocator<set_iter_value_t<InputIt>>>
-requires(!internal::allocator_like<Hash> && !internal::allocator_like<Eq> && internal::allocator_like<Alloc>)
+requires(internal::input_iterator_like<InputIt> && !internal::allocator_like<Hash> && !internal::allocator_like<Eq> &&
+         internal::allocator_like<Alloc>)
     set(InputIt, InputIt, std::size_t = 0, Hash = Hash(), Eq = Eq(), Alloc = Alloc())
 ->set<set_iter_value_t<InputIt>, Hash, Eq, Alloc>;
 
@@ -76,12 +82,13 @@ requires(!internal::allocator_like<Hash> && !internal::allocator_like<Eq> && int
 ->set<K, Hash, Eq, Alloc>;
 
 template <class InputIt, class Alloc>
-requires internal::allocator_like<Alloc> set(InputIt, InputIt, std::size_t, Alloc)
+requires(internal::input_iterator_like<InputIt>&& internal::allocator_like<Alloc>)
+    set(InputIt, InputIt, std::size_t, Alloc)
 ->set<set_iter_value_t<InputIt>, gomap::hash<set_iter_value_t<InputIt>>,
       gomap::default_equal<set_iter_value_t<InputIt>>, Alloc>;
 
 template <class InputIt, class Hash, class Alloc>
-requires(!internal::allocator_like<Hash> && internal::allocator_like<Alloc>)
+requires(internal::input_iterator_like<InputIt> && !internal::allocator_like<Hash> && internal::allocator_like<Alloc>)
     set(InputIt, InputIt, std::size_t, Hash, Alloc)
 ->set<set_iter_value_t<InputIt>, Hash, gomap::default_equal<set_iter_value_t<InputIt>>, Alloc>;
 

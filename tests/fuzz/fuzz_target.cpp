@@ -68,19 +68,6 @@ void expect(bool ok, const char* what) {
   if (!ok) fail(what);
 }
 
-// Engine bugs the fuzzer found and that are not fixed yet: the operations
-// that reach them are replaced by a neighbour unless GOMAP_FUZZ_KNOWN_BUGS is
-// set, so that fuzzing goes on past them. The ctest entries
-// fuzz_known_bug_* replay each bug's input with it set (tests/README.md).
-bool env_flag(const char* name) {
-  const char* e = std::getenv(name);
-  return e && *e && *e != '0';
-}
-bool known_bugs() {
-  static const bool on = env_flag("GOMAP_FUZZ_KNOWN_BUGS");
-  return on;
-}
-
 // Operations that ended with a growth in progress, by kind, over every
 // input run so far: what replay_main.cpp reports, and checks for a corpus.
 struct growth_counts {
@@ -97,6 +84,11 @@ void count_growth(const gomap::map_stats& st) {
   } else {
     ++growths.doubling;
   }
+}
+
+bool env_flag(const char* name) {
+  const char* e = std::getenv(name);
+  return e && *e && *e != '0';
 }
 
 // GOMAP_FUZZ_TRACE=1: one line per operation (what it was, then each map's
@@ -822,7 +814,6 @@ class driver {
           where.name = "clear_and_release";
           s.m.clear_and_release();
           s.clear();
-          forget_stale_growth_state(s);
           expect(s.m.bucket_count() == 0, "clear_and_release() kept a bucket array");
           expect(s.m.stats().bytes_allocated == 0, "clear_and_release() kept memory");
         } else {
@@ -843,7 +834,7 @@ class driver {
         return;
       }
       case op::rehash: {
-        const std::size_t size = s.m.size(), before = s.m.bucket_count();
+        const std::size_t size = s.m.size();
         unsigned B;
         if (variant & 1u) {
           where.name = "shrink_to_fit";
@@ -859,20 +850,7 @@ class driver {
         }
         expect(!s.m.stats().growing, "rehash()/shrink_to_fit() must leave no growth in progress");
         const std::size_t buckets = s.m.bucket_count();
-        // KNOWN BUG (rehash_empty): rehash(n) of an empty map whose array is
-        // larger than n's frees the array (shrink_to, table.hpp, treats
-        // count_ == 0 as "release everything"): bucket_count() becomes 0 < n,
-        // while a smaller empty map grows to n's. Tolerated unless
-        // GOMAP_FUZZ_KNOWN_BUGS is set.
-        const bool known_rehash_empty = !known_bugs() && buckets == 0 && size == 0;
-        // KNOWN BUG (shrink_to_fit_overloaded): shrink_to_fit() of a table
-        // holding more than its array's load (inserts inside a range() start
-        // a growth but evacuate nothing, and later doublings go one B at a
-        // time) leaves it as it is, where rehash(0), documented as the same
-        // call, grows it to Go's B for size(). Tolerated unless
-        // GOMAP_FUZZ_KNOWN_BUGS is set.
-        const bool known_overloaded = !known_bugs() && (variant & 1u) && before < (std::size_t{1} << B) && buckets == before;
-        if (buckets != (std::size_t{1} << B) && !(buckets == 0 && B == 0) && !known_rehash_empty && !known_overloaded)
+        if (buckets != (std::size_t{1} << B) && !(buckets == 0 && B == 0))
           fail("rehash()/shrink_to_fit(): " + std::to_string(buckets) + " buckets for " + std::to_string(size) + " entries, expected 2^" + std::to_string(B));
         return;
       }
@@ -882,11 +860,8 @@ class driver {
         return move(variant, s, other);
       case op::swap: {
         where.name = "swap";
-        if (variant & 1u && known_bugs()) {
-          // KNOWN BUG (swap_idiom): gomap::map/set have no swap of their own,
-          // only container's hidden friend, which takes the base class; so
-          // this picks std::swap (three moves: element by element between
-          // unequal allocators, and the allocators stay where they were).
+        if (variant & 1u) {
+          // The swap idiom: gomap::map/set's own hidden friend, not std::swap.
           using std::swap;
           swap(s.m, other.m);
         } else {
@@ -986,20 +961,6 @@ class driver {
     }
   }
 
-  // KNOWN BUG (stale_growth_state): table::destroy_all (table.hpp), which
-  // clear_and_release() and the source of an element-wise move go through,
-  // resets kind_ but not nevacuate_ nor noverflow_: done in the middle of a
-  // growth, it leaves a table the checker rejects ("growth state without an
-  // old array") and an overflow count that can start a spurious same-size
-  // growth. Unless GOMAP_FUZZ_KNOWN_BUGS is set, the emptied map is replaced
-  // by a fresh one (same allocator and shrink policy) so fuzzing goes on.
-  void forget_stale_growth_state(slot& s) {
-    if (known_bugs() || !s.m.empty()) return;
-    const auto policy = s.m.shrink_policy();
-    s.m = Map(0, hash_, equal(), alloc(s.tag));
-    s.m.set_shrink_policy(policy);
-  }
-
   void move(unsigned variant, slot& s, slot& other) {
     switch (variant) {
       case 0:
@@ -1027,7 +988,6 @@ class driver {
         Map c(std::move(s.m), alloc(other.tag));
         slot view{Map(), s.model, other.tag, 0, {}};
         compare(view, c);
-        forget_stale_growth_state(s);
         slot empty{Map(), {}, s.tag, 0, {}};
         compare(empty, s.m);  // NOLINT(bugprone-use-after-move): moved-from, must be empty and valid
         const K k = key(in_.key());
@@ -1043,7 +1003,6 @@ class driver {
       }
     }
     // s's entries went to other; s is left empty.
-    forget_stale_growth_state(s);
     other.clear();
     other.model = std::move(s.model);
     s.model.clear();
@@ -1082,12 +1041,7 @@ class driver {
         }
         if (pending_.get_allocator().tag != s.tag) return;  // std's precondition: equal allocators
         const bool absent = !s.has(pending_key_);
-        // KNOWN BUG (node_hint_insert): insert(hint, node&&) (container.hpp)
-        // forwards to insert(node&&) and keeps only .position, so when the
-        // key is present the node, which std says is left unchanged, is
-        // moved into the discarded result and destroyed. Unless
-        // GOMAP_FUZZ_KNOWN_BUGS is set, a present key takes the hintless call.
-        if (i & 1u && (absent || known_bugs())) {
+        if (i & 1u) {
           auto it = s.m.insert(s.m.cbegin(), std::move(pending_));
           expect(absent == pending_.empty(), "insert(hint, node): node left iff the key was present");
           if (absent) s.insert(pending_key_, pending_value_);

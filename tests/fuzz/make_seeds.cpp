@@ -7,7 +7,7 @@
 // three kinds, and range with writes in its callback.
 //
 //   cmake --build --preset release --target fuzz_make_seeds
-//   build/release/tests/fuzz/fuzz_make_seeds tests/fuzz/corpus tests/fuzz/known_bugs
+//   build/release/tests/fuzz/fuzz_make_seeds tests/fuzz/corpus
 //
 // The byte format is fuzz_ops.hpp's; a range's actions are consumed one per
 // entry produced, in the range's random order.
@@ -195,10 +195,10 @@ std::vector<std::pair<std::string, seed>> situations(kind k) {
   return out;
 }
 
-// The smallest inputs of the engine bugs the fuzzer found that are not
-// fixed yet (fuzz_target.cpp's KNOWN BUG notes; replayed by the ctest entries
-// fuzz_known_bug_<name> with GOMAP_FUZZ_KNOWN_BUGS=1).
-std::vector<std::pair<std::string, seed>> known_bugs() {
+// The smallest inputs of the engine bugs the fuzzer found (all fixed; each
+// has a regression test named after it in tests/): written into the corpus as
+// seed-<name>-map-u64, so that the replay keeps exercising them.
+std::vector<std::pair<std::string, seed>> fixed_bugs() {
   std::vector<std::pair<std::string, seed>> out;
   out.emplace_back("swap_idiom", seed(kind::map_u64, hash_mode::good, 0, key_mode::spread, unequal).fill(10).op(op::swap, 1));
   out.emplace_back("stale_growth_state", seed(kind::map_u64, hash_mode::good, 0, key_mode::spread, 0).fill(210).op(op::clear, 1));
@@ -224,8 +224,8 @@ bool write(const std::string& path, const seed& s) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2 && argc != 3) {
-    std::fprintf(stderr, "usage: %s <corpus-dir> [<known-bugs-dir>]\n", argv[0]);
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: %s <corpus-dir>\n", argv[0]);
     return 2;
   }
   const char* kinds[] = {"map-u64", "set-u64", "map-string", "set-string"};
@@ -236,11 +236,10 @@ int main(int argc, char** argv) {
       ++written;
     }
   }
-  std::printf("%d seeds written to %s\n", written, argv[1]);
-  if (argc == 3) {
-    for (const auto& [name, s] : known_bugs())
-      if (!write(std::string(argv[2]) + "/" + name, s)) return 1;
-    std::printf("%zu known-bug inputs written to %s\n", known_bugs().size(), argv[2]);
+  for (const auto& [name, s] : fixed_bugs()) {
+    if (!write(std::string(argv[1]) + "/seed-" + name + "-map-u64", s)) return 1;
+    ++written;
   }
+  std::printf("%d seeds written to %s\n", written, argv[1]);
   return 0;
 }

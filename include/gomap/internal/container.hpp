@@ -93,16 +93,16 @@ class container {
   container(size_type hint, const hasher& h, const allocator_type& a) : container(hint, h, key_equal(), a) {}
   explicit container(const allocator_type& a) : container(0, hasher(), key_equal(), a) {}
 
-  template <class InputIt>
+  template <input_iterator_like InputIt>
   container(InputIt first, InputIt last, size_type hint = 0, const hasher& h = hasher(),
             const key_equal& e = key_equal(), const allocator_type& a = allocator_type())
       : container(hint, h, e, a) {
     insert(first, last);
   }
-  template <class InputIt>
+  template <input_iterator_like InputIt>
   container(InputIt first, InputIt last, size_type hint, const allocator_type& a)
       : container(first, last, hint, hasher(), key_equal(), a) {}
-  template <class InputIt>
+  template <input_iterator_like InputIt>
   container(InputIt first, InputIt last, size_type hint, const hasher& h, const allocator_type& a)
       : container(first, last, hint, h, key_equal(), a) {}
 
@@ -191,7 +191,7 @@ class container {
   iterator insert(const_iterator, const value_type& v) { return insert(v).first; }
   iterator insert(const_iterator, value_type&& v) { return insert(std::move(v)).first; }
   // Basic guarantee: the entries inserted before an exception stay.
-  template <class InputIt>
+  template <input_iterator_like InputIt>
   void insert(InputIt first, InputIt last) {
     for (; first != last; ++first) emplace(*first);
   }
@@ -201,13 +201,19 @@ class container {
   // empty); otherwise the node comes back in the result, unchanged.
   insert_return_type insert(node_type&& node) {
     if (node.empty()) return {end(), false, node_type()};
-    value_type* v = node_access::slot(node);
-    auto [it, inserted] = t_.find_or_insert(Policy::key(*v), [&](value_type* p) { transfer(p, v); });
-    if (!inserted) return {it, false, std::move(node)};
-    node_access::reset(node);
+    iterator it = insert(cend(), std::move(node));
+    if (!node.empty()) return {it, false, std::move(node)};
     return {it, true, node_type()};
   }
-  iterator insert(const_iterator, node_type&& node) { return insert(std::move(node)).position; }
+  // As insert(node): when the key is present the node stays the caller's,
+  // unchanged (std's rule), and the iterator names the entry with that key.
+  iterator insert(const_iterator, node_type&& node) {
+    if (node.empty()) return end();
+    value_type* v = node_access::slot(node);
+    auto [it, inserted] = t_.find_or_insert(Policy::key(*v), [&](value_type* p) { transfer(p, v); });
+    if (inserted) node_access::reset(node);
+    return it;
+  }
 
   // Constructs the element only when its key is absent whenever the key can
   // be read off the arguments (a key and a mapped value, a pair, a
@@ -385,7 +391,9 @@ class container {
   void reserve(size_type n) { t_.reserve(n); }
   // Sets the bucket count to the smallest power of two >= n that also holds
   // size() entries, growing or shrinking to it now (a whole-table call,
-  // incremental evacuation run to completion). rehash(0) == shrink_to_fit().
+  // incremental evacuation run to completion), also when the map is empty
+  // (it then keeps an array of that many buckets). rehash(0) ==
+  // shrink_to_fit().
   void rehash(size_type n) { t_.rehash(n); }
   // Shrinks the bucket array to the smallest B that holds size() entries
   // (Go's B for hint size()), and lets automatic shrinks go down to 16

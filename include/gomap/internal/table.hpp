@@ -272,8 +272,7 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
   // Audit hook (audit_hook.hpp): the two constructors that build a map from
   // nothing may sample it; copies and moves never do.
   table() requires std::conjunction_v<std::is_default_constructible<Hash>, std::is_default_constructible<Eq>,
-                                      std::is_default_constructible<Alloc>, std::is_default_constructible<Observer>>
-  {
+                                      std::is_default_constructible<Alloc>, std::is_default_constructible<Observer>> {
     audit_.attach(0);
   }
 
@@ -502,14 +501,16 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
   }
 
   // At least `n` buckets (rounded up to a power of two) and at least what
-  // the current size needs.
+  // the current size needs. rehash(0) is shrink_to_fit(), shrink floor
+  // included.
   void rehash(size_type n) {
     if (n > (std::size_t{1} << max_b)) throw std::length_error("gomap: rehash() beyond the largest bucket array");
+    if (n == 0) return shrink_to_fit();
     unsigned B = 0;
     while ((std::size_t{1} << B) < n) ++B;
     B = std::max(B, b_for_hint(count_));
     if (cur_.tophash && B < cur_.B) {
-      shrink_to(B);
+      shrink_to(B, /*release_if_empty=*/false);
     } else {
       grow_to(B);
     }
@@ -1112,19 +1113,35 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
     refresh_fast_insert_limit();
   }
 
-  // Shrinks to `target` buckets now, incrementally evacuating to completion
-  // (shrink_to_fit, rehash): a whole-table call. Resets the shrink floor.
-  void shrink_to(unsigned target) {
+  // Brings the array to 2^target buckets now, incrementally evacuating to
+  // completion (shrink_to_fit, rehash): a whole-table call. Resets the shrink
+  // floor. target is at least Go's B for the current size, so it may be
+  // above the array's: inserts inside a range() start a growth but evacuate
+  // nothing, and leave more entries than the array's load. An empty table
+  // keeps an array of 2^target, so that rehash(n) leaves n buckets or more
+  // whatever the size; only shrink_to_fit (release_if_empty) frees it.
+  void shrink_to(unsigned target, bool release_if_empty) {
     invalidate_iterators();
     no_range_running("shrink_to_fit()/rehash()");
     writing_flag::guard g(writing_);
     shrink_floor_b_ = min_auto_shrink_b;
     finish_all_evacuation();
-    if (cur_.tophash && count_ == 0) {
-      destroy_all_keep_settings();
-    } else if (cur_.tophash && target < cur_.B) {
+    if (!cur_.tophash) {
+      // No array yet: nothing to shrink, and an empty table needs none.
+    } else if (count_ == 0) {
+      if (release_if_empty) {
+        destroy_all_keep_settings();
+      } else if (target != cur_.B) {
+        replace_empty_array(target);
+      }
+    } else if (target < cur_.B) {
       start_growth({grow_kind::shrinking, target});
       finish_all_evacuation();
+    } else {
+      while (cur_.B < target) {
+        start_growth({grow_kind::doubling, cur_.B + 1});
+        finish_all_evacuation();
+      }
     }
     refresh_fast_insert_limit();
   }
@@ -1137,6 +1154,7 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
     release_array(cur_, /*now=*/true);
     cur_ = next;
     noverflow_ = 0;
+    tombstones_ = 0;  // a fresh array has none
   }
 
   void finish_all_evacuation() {
@@ -1157,7 +1175,7 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
     shrink_floor_b_ = min_auto_shrink_b;
     refresh_fast_insert_limit();
   }
-  void shrink_to_fit() { shrink_to(b_for_hint(count_)); }
+  void shrink_to_fit() { shrink_to(b_for_hint(count_), /*release_if_empty=*/true); }
 
  private:
   // ---- erasure ------------------------------------------------------------
