@@ -31,6 +31,7 @@
 
 #include <gomap/map.hpp>
 
+#include "support/fixed_hashers.hpp"
 #include "support/test_support.hpp"
 
 namespace {
@@ -38,7 +39,7 @@ namespace {
 using gotest::counted;
 
 constexpr int universe = 4096;
-constexpr std::uint64_t fixed_seed = 0x243f6a8885a308d3ull;
+using gotest::fixed_seed;
 
 // ---- configurations: key/value types, conversions to the model's ints ----
 
@@ -49,20 +50,11 @@ struct options {
   unsigned hash_shift = 0;      // u64 keys: hash k >> hash_shift (29: 32 keys per hash)
 };
 
-struct u64_hash {
-  using is_seeded = void;
-  unsigned shift = 0;
-  std::uint64_t operator()(std::uint64_t k, std::uint64_t) const noexcept {
-    return gomap::hash<std::uint64_t>{}(k >> shift, fixed_seed);
-  }
-};
 struct u64_cfg {
   using K = std::uint64_t;
   using V = std::uint64_t;
-  using hasher = u64_hash;
-  static K key(int i) {
-    return (static_cast<std::uint64_t>(i) << 24) | ((static_cast<std::uint64_t>(i) * 2654435761u) & 0xffffff);
-  }
+  using hasher = gotest::shifted_hash;
+  static K key(int i) { return (static_cast<std::uint64_t>(i) << 24) | ((static_cast<std::uint64_t>(i) * 2654435761u) & 0xffffff); }
   static int key_index(const K& k) { return static_cast<int>(k >> 24); }
   static V val(int v) { return static_cast<V>(v) * 3 + 1; }
   static int val_int(const V& v) { return static_cast<int>((v - 1) / 3); }
@@ -75,22 +67,10 @@ struct u64_cfg {
 // same-size growth exists to reclaim.
 constexpr options crowd_options{true, 29};
 
-// libstdc++'s string hash (compiled in the shared library, so not slowed down
-// by the sanitizers: the checker hashes every key after every step, and with
-// XXH3 instrumented inline the string shards took 10x their release time
-// under ASan), mixed with a fixed seed. gomap's own string hash is tested in
-// test_hash.cpp and test_hetero_lookup.cpp; here the subject is the table
-// holding keys that allocate, move and destroy.
-struct string_hash_fixed {
-  using is_seeded = void;
-  std::uint64_t operator()(const std::string& s, std::uint64_t) const noexcept {
-    return gomap::internal::mix_seeded(std::hash<std::string>{}(s), fixed_seed);
-  }
-};
 struct string_cfg {
   using K = std::string;
   using V = std::string;
-  using hasher = string_hash_fixed;
+  using hasher = gotest::string_hash_fixed;
   // Lengths 1..40: some keys fit the small-string buffer, most do not.
   static K key(int i) { return std::string(static_cast<std::size_t>(i % 37), 'k') + std::to_string(i); }
   static int key_index(const K& k) { return std::stoi(k.substr(k.find_first_not_of('k'))); }

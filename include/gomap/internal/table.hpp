@@ -85,6 +85,7 @@
 #include "../observe/events.hpp"
 #include "../shrink_policy.hpp"
 #include "../stats.hpp"
+#include "audit_hook.hpp"
 #include "bucket.hpp"
 #include "bucket_array.hpp"
 #include "debug.hpp"
@@ -267,10 +268,14 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
   // ---- construction -------------------------------------------------------
 
   // Only where every policy object can be default-constructed (so that
-  // std::is_default_constructible answers false instead of failing).
+  // std::is_default_constructible answers false instead of failing). Audit
+  // hook (audit_hook.hpp): the two constructors that build a map from
+  // nothing may sample it; copies and moves never do.
   table() requires std::conjunction_v<std::is_default_constructible<Hash>, std::is_default_constructible<Eq>,
                                       std::is_default_constructible<Alloc>, std::is_default_constructible<Observer>>
-  = default;
+  {
+    audit_.attach(0);
+  }
 
   table(size_type hint, const Hash& h, const Eq& e, const Alloc& a) : hash_(h), eq_(e), alloc_(a) {
     if (hint > max_size()) throw std::length_error("gomap: capacity hint exceeds max_size()");
@@ -278,6 +283,7 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
     // Go allocates eagerly for B > 0 and lazily for B == 0.
     if (B > 0) cur_ = make_array(B, /*init=*/true, /*commit=*/true);
     shrink_floor_b_ = std::max(min_auto_shrink_b, B);
+    audit_.attach(hint);
     refresh_fast_insert_limit();
   }
 
@@ -344,7 +350,10 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
     return *this;
   }
 
-  ~table() { destroy_all(); }
+  ~table() {
+    audit_.detach(count_);  // audit hook: first, see audit_slot
+    destroy_all();
+  }
 
   void swap(table& o) noexcept(std::conjunction_v<std::is_nothrow_swappable<Hash>, std::is_nothrow_swappable<Eq>>) {
     swap_all(o);
@@ -701,6 +710,7 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
   GOMAP_INTERNAL_NOINLINE std::pair<iterator, bool> find_or_insert_slow(const K& key, std::uint64_t h, F& construct) {
     if (location loc = locate(key, h)) return {make_iter<iterator>(loc), false};
     location loc = insert_new(h, construct);
+    audit_.on_size(count_);  // audit hook: a sampled map inserts only here
     refresh_fast_insert_limit();
     return {make_iter<iterator>(loc), true};
   }
@@ -738,7 +748,9 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
                         : 0;
     const bool plain = cur_.tophash && !old_.tophash && retired_.empty() &&
                        !too_many_overflow_buckets(noverflow_, cur_.B) && count_ >= shrink_below_;
-    fast_insert_limit_ = plain ? capacity_for_b(cur_.B) : 0;
+    // Audit hook: a sampled map keeps the fast path closed, so that every
+    // insert reaches find_or_insert_slow and its peak size is exact.
+    fast_insert_limit_ = plain && !audit_.sampled() ? capacity_for_b(cur_.B) : 0;
   }
 
   // Inserts a key known to be absent. Does the growth work Go's mapassign does.
@@ -749,7 +761,10 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
     if (!cur_.tophash) [[unlikely]] {
       cur_ = make_array(cur_.B, /*init=*/true);
     } else if (!growing()) {
-      if (const growth_plan plan = plan_growth(); plan.kind != grow_kind::none) start_growth(plan);
+      if (const growth_plan plan = plan_growth(); plan.kind != grow_kind::none) {
+        start_growth(plan);
+        if (plan.kind == grow_kind::doubling) audit_.on_doubling_start(count_);  // audit hook
+      }
     }
     location loc;
     if (growing()) {
@@ -1067,6 +1082,7 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
     GOMAP_ASSERT(nevacuate_ == old_.nbuckets() && kind_ != grow_kind::none && old_.overflow == 0,
                  "a growth ends when every old bucket is evacuated and its chains freed");
     report_growth_end();
+    audit_.on_growth_end();  // audit hook
     release_array(old_, /*now=*/false);
     old_ = bucket_array{};
     nevacuate_ = 0;
@@ -1506,6 +1522,10 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
   [[no_unique_address]] Observer observer_{};
   mutable std::atomic<unsigned> ranges_{0};  // range() calls running on this table (see ranging())
   writing_flag writing_;
+  // Audit hook: null unless <gomap/audit.hpp> sampled this map. Not part of
+  // the table's state proper: move, swap and assignment leave it with the
+  // object it was created for (audit_hook.hpp).
+  audit_slot audit_;
 };
 
 // Standard iterators: bucket order (old array's unevacuated buckets, then the
