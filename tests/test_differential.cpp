@@ -54,9 +54,7 @@ struct u64_cfg {
   using K = std::uint64_t;
   using V = std::uint64_t;
   using hasher = gotest::shifted_hash;
-  static K key(int i) {
-    return (static_cast<std::uint64_t>(i) << 24) | ((static_cast<std::uint64_t>(i) * 2654435761u) & 0xffffff);
-  }
+  static K key(int i) { return (static_cast<std::uint64_t>(i) << 24) | ((static_cast<std::uint64_t>(i) * 2654435761u) & 0xffffff); }
   static int key_index(const K& k) { return static_cast<int>(k >> 24); }
   static V val(int v) { return static_cast<V>(v) * 3 + 1; }
   static int val_int(const V& v) { return static_cast<int>((v - 1) / 3); }

@@ -268,11 +268,12 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
   // ---- construction -------------------------------------------------------
 
   // Only where every policy object can be default-constructed (so that
-  // std::is_default_constructible answers false instead of failing).
-  // Audit hook (audit_hook.hpp): the two constructors that build a map from
+  // std::is_default_constructible answers false instead of failing). Audit
+  // hook (audit_hook.hpp): the two constructors that build a map from
   // nothing may sample it; copies and moves never do.
   table() requires std::conjunction_v<std::is_default_constructible<Hash>, std::is_default_constructible<Eq>,
-                                      std::is_default_constructible<Alloc>, std::is_default_constructible<Observer>> {
+                                      std::is_default_constructible<Alloc>, std::is_default_constructible<Observer>>
+  {
     audit_.attach(0);
   }
 
