@@ -1,32 +1,59 @@
 # The two entry points the README names. Both install what they need first.
-#   make demo   the main job (for now: the engine demo)
+#   make lab    the main job: builds gomap-lab and writes its report of every
+#               scenario, measured on this machine, to build/lab/report.html
 #   make test   the whole test suite: release build, then ASan+UBSan build,
-#               then the concurrent observability tests under TSan,
-#               then the benchmarks' smoke pass (tiny N, no timing checks)
+#               then the concurrent observability and audit tests under TSan,
+#               then the concurrent maps' tests under TSan,
+#               then the clang-tidy plugin's fixtures (test-lint),
+#               then the benchmarks' smoke pass (tiny N, no timing checks),
+#               then the packaging tests (find_package, add_subdirectory,
+#               FetchContent, pkg-config, gdb printers, the .deb),
+#               then the lab's tests (every scenario tiny, the report in Chromium)
+#   make demo   the engine demo (each growth as it starts and ends)
 #   make bench  the full benchmarks (long); regenerates docs/benchmarks.md
 #   make fuzz   the libFuzzer target for FUZZ_SECONDS (clang-14, build/fuzz);
 #               inputs that add coverage are merged into tests/fuzz/corpus
+#   make bench-concurrent  the concurrent maps' benchmark alone (a few minutes);
+#               refreshes its section of docs/benchmarks.md, prints the targets
 JOBS ?= $(shell nproc)
 
-.PHONY: demo demo-deps test deps test-release test-asan test-tsan-observe bench bench-smoke fuzz clean
+.PHONY: lab lab-deps lab-full demo demo-deps test deps test-release test-asan test-tsan-observe test-tsan-concurrent test-lint test-packaging test-lab bench bench-smoke bench-concurrent fuzz clean
 
 deps:
-	@scripts/install-deps.sh build observe
+	@scripts/install-deps.sh build observe lint
 
 demo-deps:
 	@scripts/install-deps.sh build
+
+lab-deps:
+	@scripts/install-deps.sh lab
+
+# About a minute of measuring on 2 cores after the build; prints one verdict
+# line per scenario and the report's path.
+lab: lab-deps
+	cmake --preset lab >/dev/null
+	cmake --build --preset lab -j $(JOBS)
+	@mkdir -p build/lab
+	./build/lab-release/tools/lab/gomap-lab report --scale quick --out build/lab/report.html --json build/lab/report.json
+
+# The same at the benchmarks' sizes (10^7 keys): several minutes.
+lab-full: lab-deps
+	cmake --preset lab >/dev/null
+	cmake --build --preset lab -j $(JOBS)
+	@mkdir -p build/lab
+	./build/lab-release/tools/lab/gomap-lab report --scale full --out build/lab/report-full.html --json build/lab/report-full.json
 
 demo: demo-deps
 	cmake --preset release >/dev/null
 	cmake --build --preset release --target gomap_demo -j $(JOBS)
 	./build/release/examples/gomap_demo
 
-test: deps test-release test-asan test-tsan-observe bench-smoke
+test: deps test-release test-asan test-tsan-observe test-tsan-concurrent test-lint bench-smoke test-packaging test-lab
 
 test-release:
 	cmake --preset release >/dev/null
 	cmake --build --preset release -j $(JOBS)
-	ctest --preset release -j $(JOBS)
+	ctest --preset release -LE lint -j $(JOBS)
 
 test-asan:
 	cmake --preset asan >/dev/null
@@ -39,6 +66,29 @@ test-tsan-observe:
 	cmake --build --preset tsan --target gomap_observe_tests -j $(JOBS)  # includes fuzz_replay
 	ctest --preset tsan -L tsan -j $(JOBS)
 
+# gomap as its users consume it: tests/packaging/run.sh (~35 s on 2 cores).
+test-packaging:
+	@scripts/install-deps.sh build observe packaging
+	JOBS=$(JOBS) tests/packaging/run.sh
+
+# gomap-lab: every scenario at tiny scale, its JSON checked, the report
+# rendered in headless Chromium (tools/lab/tests/test_lab.sh).
+test-lab: lab-deps
+	JOBS=$(JOBS) tools/lab/tests/test_lab.sh
+
+# gomap::sync_map and gomap::sharded_map (tests/concurrent) under TSan.
+test-tsan-concurrent:
+	cmake --preset tsan >/dev/null
+	cmake --build --preset tsan --target gomap_concurrent_tests -j $(JOBS)
+	ctest --preset tsan -L concurrent -j $(JOBS)
+
+# The clang-tidy plugin and its fixtures (tools/tidy/, docs/lint-and-audit.md).
+test-lint:
+	@scripts/install-deps.sh build lint
+	cmake --preset release >/dev/null
+	cmake --build --preset release --target gomap_tidy -j $(JOBS)
+	ctest --preset release -L lint -j $(JOBS)
+
 bench:
 	@scripts/install-deps.sh bench
 	JOBS=$(JOBS) bench/run.sh full
@@ -46,6 +96,10 @@ bench:
 bench-smoke:
 	@scripts/install-deps.sh bench
 	JOBS=$(JOBS) bench/run.sh smoke
+
+bench-concurrent:
+	@scripts/install-deps.sh bench
+	JOBS=$(JOBS) bench/run.sh concurrent
 
 # Fuzzing (tests/README.md, "Fuzzing"). New inputs go to build/fuzz/new, crashes
 # to build/fuzz/artifacts/; then -merge=1 copies into the committed corpus only

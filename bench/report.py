@@ -15,6 +15,8 @@ import json
 import math
 import sys
 
+import report_concurrent
+
 NAMES = {
     "gomap": "gomap::map",
     "absl_flat": "absl::flat_hash_map",
@@ -302,7 +304,7 @@ class Doc:
         self.out()
 
 
-def document(path, out_path, command):
+def document(path, out_path, command, concurrent=None):
     meta, results = load(path)
     d = Doc(meta, results)
     run = d.run
@@ -469,6 +471,8 @@ def document(path, out_path, command):
     o("`build/bench/tables.txt` (not committed) holds the driver's own tables; `bench/results/latest.jsonl` "
       "every figure with all its runs.")
     o()
+    if concurrent:
+        report_concurrent.section(o, concurrent)
     with open(out_path, "w") as f:
         f.write("\n".join(d.lines).rstrip() + "\n")
 
@@ -480,12 +484,17 @@ def main():
     ap.add_argument("--check", action="store_true", help="validate a (smoke) run instead")
     ap.add_argument("--go-standalone", help="with --check: also validate a standalone Go run's output")
     ap.add_argument("--command", default="make bench", help="the regenerating command, for the document")
+    ap.add_argument("--concurrent", help="gomap_bench_concurrent's JSON lines: checked with --check, "
+                    "a section of the document otherwise (bench/report_concurrent.py)")
     a = ap.parse_args()
     if a.check:
-        return check(a.results, a.go_standalone)
+        rc = check(a.results, a.go_standalone)
+        if a.concurrent:
+            rc = max(rc, report_concurrent.main_check(a.concurrent))
+        return rc
     if not a.out:
         ap.error("--out or --check is required")
-    document(a.results, a.out, a.command)
+    document(a.results, a.out, a.command, a.concurrent)
     return 0
 
 

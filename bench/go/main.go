@@ -10,6 +10,8 @@
 //	                               in its interleaved repetitions this way
 //	gomap-go-bench -out FILE ...   standalone: every workload, medians, one
 //	                               JSON line per result (the driver's format)
+//	gomap-go-bench -concurrent ... sync.Map's concurrent workload, one line
+//	                               per cell (concurrent.go)
 //
 // What is timed is exactly what bench/src/workloads.hpp times; Go's map is
 // map[uint64]uint64 (map[string]uint64 for strings), built by m[k] = v, with
@@ -439,6 +441,218 @@ func memoryUse(n int, rss bool) memory {
 	return r
 }
 
+// ---- the lab's commands (tools/lab: timelines rather than summaries) ----
+
+// windowMax returns, for each of `windows` equal windows of d, its largest
+// value: a downsampled timeline in which every spike survives.
+func windowMax(d []int64, windows int) []float64 {
+	if windows > len(d) {
+		windows = len(d)
+	}
+	out := make([]float64, windows)
+	for w := 0; w < windows; w++ {
+		lo, hi := w*len(d)/windows, (w+1)*len(d)/windows
+		m := int64(0)
+		for _, v := range d[lo:hi] {
+			if v > m {
+				m = v
+			}
+		}
+		out[w] = float64(m)
+	}
+	return out
+}
+
+func list(v []float64) string {
+	s := make([]string, len(v))
+	for i, x := range v {
+		s[i] = strconv.FormatFloat(x, 'g', 6, 64)
+	}
+	return strings.Join(s, ",")
+}
+
+// runQueue reads the calling thread's time spent waiting for a core (ns, the
+// second field of /proc/thread-self/schedstat), as the C++ side's
+// thread_run_queue_ns does; -1 where the kernel does not provide it.
+type runQueue struct{ f *os.File }
+
+func (q runQueue) ns() int64 {
+	if q.f == nil {
+		return -1
+	}
+	var b [96]byte
+	n, _ := q.f.ReadAt(b[:], 0)
+	f := strings.Fields(string(b[:n]))
+	if len(f) < 2 {
+		return -1
+	}
+	v, err := strconv.ParseInt(f[1], 10, 64)
+	if err != nil {
+		return -1
+	}
+	return v
+}
+
+// latencyTrace is latency() plus the per-window maxima, the total time, and
+// the C++ side's accounting of waits for a core (bench/src/common.hpp,
+// time_each): after an insert slower than 20 us the thread's run-queue time
+// is read, outside the clock, and its growth is taken off that insert in
+// max_own and in the trace. The goroutine is locked to its OS thread
+// meanwhile, so the figure is the inserting thread's.
+func latencyTrace(n, windows int) string {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	f, _ := os.Open("/proc/thread-self/schedstat")
+	q := runQueue{f}
+	if f != nil {
+		defer f.Close()
+	}
+	keys := ks.stream(0, n)
+	d := make([]int64, n)
+	own := make([]int64, n)
+	m := make(map[uint64]uint64)
+	waited := 0
+	queued := q.ns()
+	var total int64
+	prev := nanotime()
+	for i, k := range keys {
+		m[k] = uint64(i)
+		t := nanotime()
+		d[i] = t - prev
+		own[i] = d[i]
+		total += d[i]
+		prev = t
+		if d[i] > 20000 && queued >= 0 {
+			if now := q.ns(); now > queued {
+				own[i] -= now - queued
+				if own[i] < 0 {
+					own[i] = 0
+				}
+				waited++
+				queued = now
+			}
+			prev = nanotime()
+		}
+	}
+	if len(m) != n {
+		wrong("latency_trace")
+	}
+	trace := windowMax(own, windows)
+	maxOwn := int64(0)
+	for _, v := range own {
+		if v > maxOwn {
+			maxOwn = v
+		}
+	}
+	return latencyFields(summarize(d)) + " " + fields("total", total, "max_own", maxOwn, "preempted", waited) +
+		" trace=" + list(trace)
+}
+
+// presize inserts n keys into make(map, 0) or make(map, n): the time, the
+// heap allocations made (runtime.MemStats.Mallocs) and bytes allocated
+// (TotalAlloc) while inserting, and the live heap the map holds after.
+func presize(n int, sized bool) string {
+	keys := ks.stream(0, n)
+	base := liveHeap()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	hint := 0
+	if sized {
+		hint = n
+	}
+	t0 := nanotime()
+	m := make(map[uint64]uint64, hint)
+	for i, k := range keys {
+		m[k] = uint64(i)
+	}
+	t := nanotime() - t0
+	runtime.ReadMemStats(&after)
+	held := liveHeap() - base
+	if len(m) != n {
+		wrong("presize")
+	}
+	runtime.KeepAlive(m)
+	return fields("ns", t, "allocations", after.Mallocs-before.Mallocs, "allocated", after.TotalAlloc-before.TotalAlloc,
+		"held", held)
+}
+
+// churnTrace: `live` keys inserted, then `ops` insert-new/erase-oldest
+// operations; the live heap (after a forced collection) is sampled every
+// ops/samples operations.
+func churnTrace(live, ops, samples int) string {
+	k := ks.stream(0, live+ops)
+	base := liveHeap()
+	m := make(map[uint64]uint64)
+	for i := 0; i < live; i++ {
+		m[k[i]] = uint64(i)
+	}
+	every := ops / samples
+	if every < 1 {
+		every = 1
+	}
+	trace := []float64{liveHeap() - base}
+	for j := 0; j < ops; j++ {
+		m[k[live+j]] = uint64(j)
+		delete(m, k[j])
+		if (j+1)%every == 0 {
+			trace = append(trace, liveHeap()-base)
+		}
+	}
+	if len(m) != live {
+		wrong("churn_trace")
+	}
+	runtime.KeepAlive(m)
+	return fields("every", every) + " trace=" + list(trace)
+}
+
+// massDelete: n keys inserted, the first 9n/10 of the shuffle erased, then
+// `ops` operations each inserting the next new key and erasing the oldest
+// live one (the survivors first, in shuffle order). The live heap (after a
+// forced collection) is sampled every (n + 9n/10 + ops)/samples operations
+// of the three phases, as tools/lab's mass-delete does.
+func massDelete(n, ops, samples int) string {
+	keys, sh, fresh := ks.stream(0, n), ks.shuffled(n), ks.stream(n, ops)
+	base := liveHeap()
+	m := make(map[uint64]uint64)
+	erase := n - n/10
+	every := (n + erase + ops) / samples
+	if every < 1 {
+		every = 1
+	}
+	var trace []float64
+	op := 0
+	tick := func() {
+		op++
+		if op%every == 0 {
+			trace = append(trace, liveHeap()-base)
+		}
+	}
+	for i, k := range keys {
+		m[k] = uint64(i)
+		tick()
+	}
+	full := liveHeap() - base
+	for _, k := range sh[:erase] {
+		delete(m, k)
+		tick()
+	}
+	erased := liveHeap() - base
+	queue := append([]uint64(nil), sh[erase:]...)
+	for j := 0; j < ops; j++ {
+		m[fresh[j]] = uint64(j)
+		queue = append(queue, fresh[j])
+		delete(m, queue[0])
+		queue = queue[1:]
+		tick()
+	}
+	if len(m) != n/10 {
+		wrong("mass_delete")
+	}
+	end := liveHeap() - base
+	runtime.KeepAlive(m)
+	return fields("full", full, "erased90", erased, "end", end) + " trace=" + list(trace)
+}
+
 // ---- serve mode ----
 
 func hello() string {
@@ -517,6 +731,14 @@ func execute(line string) (reply string, err error) {
 		return memoryFields(memoryUse(a[0], false)), nil
 	case "memory_rss":
 		return memoryFields(memoryUse(a[0], true)), nil
+	case "latency_trace":
+		return latencyTrace(a[0], a[1]), nil
+	case "presize":
+		return presize(a[0], a[1] != 0), nil
+	case "churn_trace":
+		return churnTrace(a[0], a[1], a[2]), nil
+	case "mass_delete":
+		return massDelete(a[0], a[1], a[2]), nil
 	}
 	return "", fmt.Errorf("unknown command %q", f[0])
 }
@@ -680,13 +902,22 @@ func main() {
 	smoke := flag.Bool("smoke", false, "standalone: tiny sizes")
 	sizes := flag.String("sizes", "1000,1000000,10000000", "standalone: N values")
 	reps := flag.Int("reps", 5, "standalone: repetitions")
+	concurrentMode := flag.Bool("concurrent", false, "the concurrent workload on sync.Map (see concurrent.go)")
+	concN := flag.Int("n", 1000000, "-concurrent: preloaded keys")
+	concThreads := flag.String("threads", "1,2,4,8", "-concurrent: goroutine counts")
+	concMixes := flag.String("mixes", "100,90,50", "-concurrent: read percentages")
+	concMs := flag.Float64("ms", 200, "-concurrent: milliseconds per cell")
 	flag.Parse()
+	if *concurrentMode {
+		concurrent(*concN, parseSizes(*concThreads), parseSizes(*concMixes), *concMs)
+		return
+	}
 	if *serveMode {
 		serve()
 		return
 	}
 	if *outPath == "" {
-		fmt.Fprintln(os.Stderr, "usage: gomap-go-bench -serve | -out FILE [-smoke] [-sizes a,b] [-reps n]")
+		fmt.Fprintln(os.Stderr, "usage: gomap-go-bench -serve | -out FILE [-smoke] [-sizes a,b] [-reps n] | -concurrent [-n N] [-threads a,b] [-mixes a,b] [-ms T]")
 		os.Exit(2)
 	}
 	f, err := os.Create(*outPath)

@@ -42,18 +42,6 @@ template <int Tag, class O = gomap::no_observer>
 using bench_map = gomap::map<u64, u64, tagged_hash<Tag>, gomap::default_equal<u64>,
                              std::allocator<std::pair<const u64, u64>>, O>;
 
-std::vector<u64> random_keys(std::size_t n) {
-  std::vector<u64> v(n);
-  u64 s = 0x243f6a8885a308d3ull;
-  for (auto& k : v) {
-    u64 z = (s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    k = z ^ (z >> 31);
-  }
-  return v;
-}
-
 struct variant {
   std::string name;
   std::function<double(const std::vector<u64>&, u64&)> fresh, presized;

@@ -1,14 +1,29 @@
 // bench/observe/workload.hpp: the timed loops, shared by every variant's
-// translation unit so that each variant runs the same code on its own map type.
+// translation unit so that each variant runs the same code on its own map
+// type, and the keys (bench/audit uses them too).
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
 namespace obench {
 
 using u64 = std::uint64_t;
+
+// n pseudo-random keys (splitmix64 from a fixed seed): the same in every run.
+inline std::vector<u64> random_keys(std::size_t n) {
+  std::vector<u64> v(n);
+  u64 s = 0x243f6a8885a308d3ull;
+  for (auto& k : v) {
+    u64 z = (s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    k = z ^ (z >> 31);
+  }
+  return v;
+}
 
 // Inserts every key into a fresh map built by make(); returns ns per insert.
 // Without a hint the map starts empty and grows ~log2(n) times on the way.

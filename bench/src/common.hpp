@@ -113,7 +113,7 @@ class keyset {
   std::vector<std::string> strings_, shuffled_strings_;
 };
 
-keyset& keys();  // the run's one keyset (main.cpp)
+keyset& keys();  // the run's one keyset (common.cpp)
 
 // ---- clocks ------------------------------------------------------------------
 
@@ -134,7 +134,45 @@ inline std::uint64_t ticks() noexcept {
   return static_cast<std::uint64_t>(now_ns());
 #endif
 }
-double ticks_per_ns();  // calibrated once against steady_clock (main.cpp)
+double ticks_per_ns();  // calibrated once against steady_clock (common.cpp)
+// Nanoseconds the calling thread has spent runnable but waiting for a core
+// (the second field of /proc/thread-self/schedstat); NaN where the kernel
+// does not provide it. A read costs a system call (~1-2 us).
+double thread_run_queue_ns();
+
+// A step of time_each during which the thread waited `ns` for a core: the
+// scheduler had given the core to someone else.
+struct run_queue_wait {
+  std::size_t step;
+  double ns;
+};
+
+// Runs step(0) .. step(n - 1), one TSC read after each: d[i] = ticks of step
+// i (the distance between two successive reads, so it includes one clock read
+// and the loop's overhead). With `waits`, also records how long each slow
+// step (more than `slow` ticks) waited on the run queue: after such a step
+// the thread's run-queue time is read (outside the clock: the next interval
+// starts after the read) and its growth since the previous read is charged to
+// this step. A wait long enough to matter makes its step slow, so the small
+// waits of the fast steps in between are all that can be misattributed.
+template <class Step>
+void time_each(std::size_t n, Step step, std::span<std::uint64_t> d, std::vector<run_queue_wait>* waits = nullptr,
+               std::uint64_t slow = 0) {
+  double queued = waits ? thread_run_queue_ns() : 0;
+  std::uint64_t prev = ticks();
+  for (std::size_t i = 0; i < n; ++i) {
+    step(i);
+    const std::uint64_t t = ticks();
+    d[i] = t - prev;
+    prev = t;
+    if (waits && d[i] > slow) [[unlikely]] {
+      const double now = thread_run_queue_ns();
+      if (now > queued) waits->push_back({i, now - queued});
+      queued = now;
+      prev = ticks();
+    }
+  }
+}
 
 // Keeps a value alive without letting the compiler see what is done with it.
 template <class T>
@@ -150,7 +188,8 @@ inline void keep(const T& v) noexcept {
 struct allocation_counter {
   static inline std::size_t current = 0;
   static inline std::size_t peak = 0;
-  static void reset() noexcept { current = peak = 0; }
+  static inline std::size_t calls = 0;  // allocate() calls since reset()
+  static void reset() noexcept { current = peak = calls = 0; }
 };
 
 // The C++03-style members (pointer, rebind, ...) are for sparsehash, which
@@ -177,6 +216,7 @@ struct counting_allocator {
   T* allocate(std::size_t n) {
     T* p = std::allocator<T>{}.allocate(n);  // honours over-alignment
     allocation_counter::current += n * sizeof(T);
+    ++allocation_counter::calls;
     allocation_counter::peak = std::max(allocation_counter::peak, allocation_counter::current);
     return p;
   }
@@ -224,6 +264,8 @@ struct memory_bytes {
 // Reorders `ticks`.
 latency_ns summarize(std::span<std::uint64_t> ticks, long preempted);
 long involuntary_switches();  // this process's, so far (getrusage)
+// "model name" of /proc/cpuinfo's first processor.
+std::string cpu_model();
 // The 1-, 5- and 15-minute load averages (/proc/loadavg): how busy the
 // shared machine was, recorded at the start and end of a run.
 std::string load_average();
@@ -268,7 +310,10 @@ void add_std_unordered(subject_list&);
 void add_tsl_robin(subject_list&);
 void add_google_dense(subject_list&);
 void add_absl_btree(subject_list&);
-// The control loop of the latency workload: fixed work, no map (main.cpp).
+// The control loop of the latency workload: fixed work, no map, timed like
+// the inserts (time_each); d[i] = ticks of step i (common.cpp).
+void time_control(std::span<const std::uint64_t> keys, std::span<std::uint64_t> d,
+                  std::vector<run_queue_wait>* waits = nullptr, std::uint64_t slow = 0);
 std::unique_ptr<subject> make_control();
 // Go's map and Go's control loop, served by bench/go run as a child process
 // (go_peer.cpp). `hello` receives its first reply: version and checksums.

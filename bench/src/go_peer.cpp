@@ -18,67 +18,73 @@
 #include <string>
 
 #include "common.hpp"
+#include "go_peer.hpp"
 
 namespace gomap_bench {
-namespace {
 
-class go_process {
- public:
-  explicit go_process(const std::string& binary) {
-    int in[2], out[2];
-    if (::pipe(in) != 0 || ::pipe(out) != 0) throw std::runtime_error("go: pipe failed");
-    pid_ = ::fork();
-    if (pid_ < 0) throw std::runtime_error("go: fork failed");
-    if (pid_ == 0) {
-      ::dup2(in[0], 0);
-      ::dup2(out[1], 1);
-      ::close(in[0]);
-      ::close(in[1]);
-      ::close(out[0]);
-      ::close(out[1]);
-      ::execl(binary.c_str(), binary.c_str(), "-serve", static_cast<char*>(nullptr));
-      std::fprintf(stderr, "go: cannot run %s\n", binary.c_str());
-      ::_exit(127);
-    }
+go_process::go_process(const std::string& binary) {
+  int in[2], out[2];
+  if (::pipe(in) != 0 || ::pipe(out) != 0) throw std::runtime_error("go: pipe failed");
+  pid_ = ::fork();
+  if (pid_ < 0) throw std::runtime_error("go: fork failed");
+  if (pid_ == 0) {
+    ::dup2(in[0], 0);
+    ::dup2(out[1], 1);
     ::close(in[0]);
+    ::close(in[1]);
+    ::close(out[0]);
     ::close(out[1]);
-    to_ = ::fdopen(in[1], "w");
-    from_ = ::fdopen(out[0], "r");
+    ::execl(binary.c_str(), binary.c_str(), "-serve", static_cast<char*>(nullptr));
+    std::fprintf(stderr, "go: cannot run %s\n", binary.c_str());
+    ::_exit(127);
   }
-  go_process(const go_process&) = delete;
-  go_process& operator=(const go_process&) = delete;
-  ~go_process() {
-    std::fclose(to_);  // EOF: the server exits
-    std::fclose(from_);
-    int status;
-    ::waitpid(pid_, &status, 0);
-  }
+  ::close(in[0]);
+  ::close(out[1]);
+  to_ = ::fdopen(in[1], "w");
+  from_ = ::fdopen(out[0], "r");
+}
 
-  std::string call_raw(const std::string& command) {
-    std::fprintf(to_, "%s\n", command.c_str());
-    std::fflush(to_);
-    std::string line;
-    for (int c; (c = std::fgetc(from_)) != EOF && c != '\n';) line.push_back(static_cast<char>(c));
-    if (line.empty()) throw std::runtime_error("go: no reply to '" + command + "' (did the Go program crash?)");
-    if (line.rfind("error", 0) == 0) throw std::runtime_error("go: '" + command + "': " + line);
-    return line;
-  }
+go_process::~go_process() {
+  std::fclose(to_);  // EOF: the server exits
+  std::fclose(from_);
+  int status;
+  ::waitpid(pid_, &status, 0);
+}
 
-  std::map<std::string, double> call(const std::string& command) {
-    std::istringstream in(call_raw(command));
-    std::map<std::string, double> r;
-    for (std::string field; in >> field;) {
-      const auto eq = field.find('=');
-      if (eq != std::string::npos) r[field.substr(0, eq)] = std::strtod(field.c_str() + eq + 1, nullptr);
-    }
-    return r;
-  }
+std::string go_process::call_raw(const std::string& command) {
+  std::fprintf(to_, "%s\n", command.c_str());
+  std::fflush(to_);
+  std::string line;
+  for (int c; (c = std::fgetc(from_)) != EOF && c != '\n';) line.push_back(static_cast<char>(c));
+  if (line.empty()) throw std::runtime_error("go: no reply to '" + command + "' (did the Go program crash?)");
+  if (line.rfind("error", 0) == 0) throw std::runtime_error("go: '" + command + "': " + line);
+  return line;
+}
 
- private:
-  pid_t pid_ = -1;
-  FILE* to_ = nullptr;
-  FILE* from_ = nullptr;
-};
+std::map<std::string, double> go_process::call(const std::string& command) {
+  std::map<std::string, double> r;
+  for (const auto& [k, v] : reply_fields(call_raw(command))) r[k] = std::strtod(v.c_str(), nullptr);
+  return r;
+}
+
+std::map<std::string, std::string> reply_fields(const std::string& reply) {
+  std::istringstream in(reply);
+  std::map<std::string, std::string> r;
+  for (std::string field; in >> field;) {
+    const auto eq = field.find('=');
+    if (eq != std::string::npos) r[field.substr(0, eq)] = field.substr(eq + 1);
+  }
+  return r;
+}
+
+std::vector<double> reply_list(const std::string& value) {
+  std::vector<double> v;
+  std::istringstream in(value);
+  for (std::string x; std::getline(in, x, ',');) v.push_back(std::strtod(x.c_str(), nullptr));
+  return v;
+}
+
+namespace {
 
 double field(const std::map<std::string, double>& r, const char* name) {
   const auto it = r.find(name);

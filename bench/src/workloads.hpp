@@ -195,6 +195,16 @@ double run_churn(std::size_t live, std::size_t ops, bool peak) {
   return peak ? double(allocation_counter::peak) : result;
 }
 
+// Inserts `in_order` into `m`, one TSC read per insert: d[i] = ticks of
+// insert i. `d` is touched by the caller beforehand, not while timing. With
+// `waits`, also what the slow inserts waited for a core (see time_each in
+// common.hpp).
+template <class F, class M>
+void time_inserts(M& m, std::span<const std::uint64_t> in_order, std::span<std::uint64_t> d,
+                  std::vector<run_queue_wait>* waits = nullptr, std::uint64_t slow = 0) {
+  time_each(in_order.size(), [&](std::size_t i) { F::insert(m, in_order[i], i); }, d, waits, slow);
+}
+
 template <class F, class M>
 latency_ns run_latency(std::span<const std::uint64_t> in_order) {
   std::vector<std::uint64_t> d(in_order.size());  // touched now, not while timing
@@ -202,13 +212,7 @@ latency_ns run_latency(std::span<const std::uint64_t> in_order) {
   {
     M m;
     F::prepare(m);
-    std::uint64_t prev = ticks();
-    for (std::size_t i = 0; i < in_order.size(); ++i) {
-      F::insert(m, in_order[i], i);
-      const std::uint64_t t = ticks();
-      d[i] = t - prev;
-      prev = t;
-    }
+    time_inserts<F>(m, in_order, d);
     if (m.size() != in_order.size()) wrong(F::name, "latency");
   }
   return summarize(d, involuntary_switches() - switches);

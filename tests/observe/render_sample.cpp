@@ -1,6 +1,7 @@
 // tests/observe/render_sample.cpp: prints the exposition of a registry of
-// real maps in every state (growing, shrunk, churned, observed or not, a name
-// that needs escaping), for `promtool check metrics` to lint.
+// real maps in every state (growing, shrunk, churned, observed or not, with
+// sampled operation durations, a name that needs escaping), for
+// `promtool check metrics` to lint.
 //   render_sample [openmetrics]
 #include <cstdint>
 #include <cstdio>
@@ -8,6 +9,7 @@
 #include <string>
 
 #include <gomap/map.hpp>
+#include <gomap/observe/op_latency.hpp>
 #include <gomap/observe/prometheus.hpp>
 
 namespace {
@@ -40,6 +42,14 @@ int main(int argc, char** argv) {
   for (u64 k = 0; k < 3000; ++k) plain.emplace(k * 7, k);
   for (u64 k = 0; k < 3000; k += 3) plain.erase(k * 7);
   auto h3 = reg.add("plain \"unobserved\" map\\1", plain);
+
+  gomap::op_timed<gomap::map<u64, u64>> timed;
+  auto h5 = reg.add("timed", timed);
+  timed.time_into(h5.op_recorder(), 1);
+  for (u64 k = 0; k < 5000; ++k) timed[k] = k;
+  for (u64 k = 0; k < 5000; k += 2) (void)timed.find(k);
+  for (u64 k = 0; k < 5000; k += 5) timed.erase(k);
+  h5.publish(timed);
 
   gomap::map<u64, u64> empty;
   auto h4 = reg.add("empty", empty);

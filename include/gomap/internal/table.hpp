@@ -83,6 +83,7 @@
 #include "../hash.hpp"
 #include "../observe/events.hpp"
 #include "../stats.hpp"
+#include "audit_hook.hpp"
 #include "bucket.hpp"
 #include "memory.hpp"
 #include "misuse.hpp"
@@ -240,7 +241,9 @@ class table {
  public:
   // ---- construction -------------------------------------------------------
 
-  table() = default;
+  // Audit hook (audit_hook.hpp): the two constructors that build a map from
+  // nothing may sample it; copies and moves never do.
+  table() { audit_.attach(0); }
 
   table(size_type hint, const Hash& h, const Eq& e, const Alloc& a) : hash_(h), eq_(e), alloc_(a) {
     if (hint > max_size()) throw std::length_error("gomap: capacity hint exceeds max_size()");
@@ -248,6 +251,7 @@ class table {
     // Go allocates eagerly for B > 0 and lazily for B == 0.
     if (B > 0) cur_ = make_array(B, /*init=*/true, /*commit=*/true);
     shrink_floor_b_ = std::max(min_auto_shrink_b, B);
+    audit_.attach(hint);
     refresh_fast_insert_limit();
   }
 
@@ -309,7 +313,10 @@ class table {
     return *this;
   }
 
-  ~table() { destroy_all(); }
+  ~table() {
+    audit_.detach(count_);  // audit hook: first, see audit_slot
+    destroy_all();
+  }
 
   void swap(table& o) noexcept(std::is_nothrow_swappable_v<Hash> && std::is_nothrow_swappable_v<Eq>) {
     swap_all(o);
@@ -628,6 +635,7 @@ class table {
   GOMAP_INTERNAL_NOINLINE std::pair<iterator, bool> find_or_insert_slow(const K& key, std::uint64_t h, F& construct) {
     if (location loc = locate(key, h)) return {make_iter<iterator>(loc), false};
     location loc = insert_new(h, construct);
+    audit_.on_size(count_);  // audit hook: a sampled map inserts only here
     refresh_fast_insert_limit();
     return {make_iter<iterator>(loc), true};
   }
@@ -665,7 +673,9 @@ class table {
                         : 0;
     const bool plain = cur_.tophash && !old_.tophash && retired_.empty() &&
                        !too_many_overflow_buckets(noverflow_, cur_.B) && count_ >= shrink_below_;
-    fast_insert_limit_ = plain ? capacity_for_b(cur_.B) : 0;
+    // Audit hook: a sampled map keeps the fast path closed, so that every
+    // insert reaches find_or_insert_slow and its peak size is exact.
+    fast_insert_limit_ = plain && !audit_.sampled() ? capacity_for_b(cur_.B) : 0;
   }
 
   // Inserts a key known to be absent. Does the growth work Go's mapassign does.
@@ -676,7 +686,10 @@ class table {
     if (!cur_.tophash) [[unlikely]] {
       cur_ = make_array(cur_.B, /*init=*/true);
     } else if (!growing()) {
-      if (const growth_plan plan = plan_growth(); plan.kind != grow_kind::none) start_growth(plan);
+      if (const growth_plan plan = plan_growth(); plan.kind != grow_kind::none) {
+        start_growth(plan);
+        if (plan.kind == grow_kind::doubling) audit_.on_doubling_start(count_);  // audit hook
+      }
     }
     location loc;
     if (growing()) {
@@ -1014,6 +1027,7 @@ class table {
 
   void finish_growth() noexcept {
     report_growth_end();
+    audit_.on_growth_end();  // audit hook
     release_array(old_, /*now=*/false);
     old_ = bucket_array{};
     nevacuate_ = 0;
@@ -1527,6 +1541,10 @@ class table {
   [[no_unique_address]] Observer observer_{};
   [[no_unique_address]] growth_clock<Observer::enabled> clock_{};
   writing_flag writing_;
+  // Audit hook: null unless <gomap/audit.hpp> sampled this map. Not part of
+  // the table's state proper: move, swap and assignment leave it with the
+  // object it was created for (audit_hook.hpp).
+  audit_slot audit_;
 };
 
 // Standard iterators: bucket order (old array's unevacuated buckets, then the

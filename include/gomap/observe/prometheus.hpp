@@ -81,6 +81,20 @@ inline constexpr std::array<std::uint64_t, growth_duration_bounds> growth_durati
 
 inline constexpr std::size_t growth_event_kinds = 4;
 
+// Upper bounds of the operation-duration histogram (op_latency.hpp): from
+// 50 ns (a cached hit) to 10 ms (a page-faulting insert on a loaded machine),
+// 1-2.5-5 steps, written as Go's strconv.FormatFloat(v, 'g', -1, 64) would.
+inline constexpr std::size_t op_duration_bounds = 14;
+inline constexpr std::array<const char*, op_duration_bounds> op_duration_le = {
+    "5e-08", "1e-07", "2.5e-07", "5e-07", "1e-06", "2.5e-06", "5e-06",
+    "1e-05", "2.5e-05", "5e-05", "0.0001", "0.001", "0.01", "0.1"};
+inline constexpr std::array<std::uint64_t, op_duration_bounds> op_duration_le_ns = {
+    50, 100, 250, 500, 1'000, 2'500, 5'000, 10'000, 25'000, 50'000, 100'000, 1'000'000, 10'000'000, 100'000'000};
+// The `op` label values, in rendering order.
+enum class op_kind : std::uint8_t { insert, find, erase };
+inline constexpr std::size_t op_kinds = 3;
+inline constexpr std::array<const char*, op_kinds> op_kind_names = {"insert", "find", "erase"};
+
 // What one registration holds: the owner's snapshot and the event counters.
 struct metrics_cell {
   mutable std::mutex mu;
@@ -93,6 +107,11 @@ struct metrics_cell {
   // Not cumulative: [i] counts durations in (le[i-1], le[i]]; the last, above every bound.
   std::array<std::atomic<std::uint64_t>, growth_duration_bounds + 1> durations{};
   std::atomic<std::uint64_t> duration_sum_ns{0};
+
+  // Sampled operation durations (op_latency.hpp); [op][i] as `durations`.
+  std::atomic<bool> ops_observed{false};  // an op_latency_recorder was handed out
+  std::array<std::array<std::atomic<std::uint64_t>, op_duration_bounds + 1>, op_kinds> op_durations{};
+  std::array<std::atomic<std::uint64_t>, op_kinds> op_duration_sum_ns{};
 };
 
 }  // namespace internal
@@ -124,6 +143,32 @@ class metrics_observer {
  private:
   friend class metrics_registration;
   explicit metrics_observer(std::shared_ptr<internal::metrics_cell> c) noexcept : cell_(std::move(c)) {}
+  std::shared_ptr<internal::metrics_cell> cell_;
+};
+
+// Where a map's sampled operation durations go (op_latency.hpp): a
+// registration's op-duration histogram. Get one from
+// metrics_registration::op_recorder(). record() is two relaxed atomic
+// increments and a short scan of the bounds; copies share the histogram;
+// default-constructed, it discards.
+class op_latency_recorder {
+ public:
+  op_latency_recorder() = default;
+
+  void record(internal::op_kind op, std::uint64_t ns) noexcept {
+    if (!cell_) return;
+    constexpr auto r = std::memory_order_relaxed;
+    std::size_t i = 0;
+    while (i < internal::op_duration_bounds && ns > internal::op_duration_le_ns[i]) ++i;
+    const auto k = static_cast<std::size_t>(op);
+    cell_->op_durations[k][i].fetch_add(1, r);
+    cell_->op_duration_sum_ns[k].fetch_add(ns, r);
+  }
+  explicit operator bool() const noexcept { return cell_ != nullptr; }
+
+ private:
+  friend class metrics_registration;
+  explicit op_latency_recorder(std::shared_ptr<internal::metrics_cell> c) noexcept : cell_(std::move(c)) {}
   std::shared_ptr<internal::metrics_cell> cell_;
 };
 
@@ -167,6 +212,14 @@ class metrics_registration {
     if (!cell_) return metrics_observer();
     cell_->observed.store(true, std::memory_order_relaxed);
     return metrics_observer(cell_);
+  }
+
+  // Where sampled operation durations go (op_latency.hpp); from the first
+  // call on, the registration renders gomap_op_duration_seconds.
+  op_latency_recorder op_recorder() const {
+    if (!cell_) return op_latency_recorder();
+    cell_->ops_observed.store(true, std::memory_order_relaxed);
+    return op_latency_recorder(cell_);
   }
 
   const std::string& name() const noexcept { return name_; }
@@ -292,6 +345,9 @@ struct metrics_row {
   std::uint64_t evacuated = 0;
   std::array<std::uint64_t, growth_duration_bounds + 1> durations{};
   std::uint64_t duration_sum_ns = 0;
+  bool ops_observed = false;
+  std::array<std::array<std::uint64_t, op_duration_bounds + 1>, op_kinds> op_durations{};
+  std::array<std::uint64_t, op_kinds> op_duration_sum_ns{};
 };
 
 class exposition_writer {
@@ -321,19 +377,20 @@ class exposition_writer {
     }
   }
 
-  // name{map="<map>"[,<label>="<value>"]} value
+  // name{map="<map>"[,<label>="<value>"][,<label2>="<value2>"]} value
   template <class T>
   void sample(std::string_view name, std::string_view map, T value, std::string_view label = {},
-              std::string_view label_value = {}) {
+              std::string_view label_value = {}, std::string_view label2 = {}, std::string_view label2_value = {}) {
     out_ += name;
     out_ += "{map=\"";
     escape(map, /*quote=*/true);
     out_ += '"';
-    if (!label.empty()) {
+    for (auto [l, v] : {std::pair{label, label_value}, std::pair{label2, label2_value}}) {
+      if (l.empty()) continue;
       out_ += ',';
-      out_ += label;
+      out_ += l;
       out_ += "=\"";
-      escape(label_value, /*quote=*/true);
+      escape(v, /*quote=*/true);
       out_ += '"';
     }
     out_ += "} ";
@@ -471,6 +528,26 @@ inline std::string render_rows(const std::vector<metrics_row>& rows, exposition_
       w.sample("gomap_growth_duration_seconds_count", r.name, cumulative);
     }
   }
+  auto ops_observed = [](const metrics_row& r) { return r.ops_observed; };
+  if (has_any(ops_observed)) {
+    w.header("gomap_op_duration_seconds", "histogram",
+             "Wall time of sampled map operations (1 in N per thread), by operation.", "seconds");
+    for (const auto& r : rows) {
+      if (!r.ops_observed) continue;
+      for (std::size_t k = 0; k < op_kinds; ++k) {
+        const char* op = op_kind_names[k];
+        u64 cumulative = 0;
+        for (std::size_t i = 0; i < op_duration_bounds; ++i) {
+          cumulative += r.op_durations[k][i];
+          w.sample("gomap_op_duration_seconds_bucket", r.name, cumulative, "op", op, "le", op_duration_le[i]);
+        }
+        cumulative += r.op_durations[k][op_duration_bounds];
+        w.sample("gomap_op_duration_seconds_bucket", r.name, cumulative, "op", op, "le", "+Inf");
+        w.sample("gomap_op_duration_seconds_sum", r.name, static_cast<double>(r.op_duration_sum_ns[k]) / 1e9, "op", op);
+        w.sample("gomap_op_duration_seconds_count", r.name, cumulative, "op", op);
+      }
+    }
+  }
   return w.finish();
 }
 
@@ -498,7 +575,12 @@ inline std::string metrics_registry::render(exposition_format f) const {
     r.evacuated = cell->evacuated.load(rx);
     for (std::size_t i = 0; i < r.durations.size(); ++i) r.durations[i] = cell->durations[i].load(rx);
     r.duration_sum_ns = cell->duration_sum_ns.load(rx);
-    if (r.published || r.observed) rows.push_back(std::move(r));
+    r.ops_observed = cell->ops_observed.load(rx);
+    for (std::size_t k = 0; k < internal::op_kinds; ++k) {
+      for (std::size_t i = 0; i < r.op_durations[k].size(); ++i) r.op_durations[k][i] = cell->op_durations[k][i].load(rx);
+      r.op_duration_sum_ns[k] = cell->op_duration_sum_ns[k].load(rx);
+    }
+    if (r.published || r.observed || r.ops_observed) rows.push_back(std::move(r));
   }
   return internal::render_rows(rows, f);
 }
