@@ -2,7 +2,7 @@
 #   make lab    the main job: builds gomap-lab and writes its report of every
 #               scenario, measured on this machine, to build/lab/report.html
 #   make test   the whole test suite: release build, then ASan+UBSan build,
-#               then the concurrent observability and audit tests under TSan,
+#               then the concurrent tests (observability, audit, concurrent readers) under TSan,
 #               then the concurrent maps' tests under TSan,
 #               then the clang-tidy plugin's fixtures (test-lint),
 #               then the benchmarks' smoke pass (tiny N, no timing checks),
@@ -17,7 +17,7 @@
 #               refreshes its section of docs/benchmarks.md, prints the targets
 JOBS ?= $(shell nproc)
 
-.PHONY: lab lab-deps lab-full demo demo-deps test deps test-release test-asan test-tsan-observe test-tsan-concurrent test-lint test-packaging test-lab bench bench-smoke bench-concurrent fuzz clean
+.PHONY: lab lab-deps lab-full demo demo-deps test deps test-release test-asan test-tsan-observe test-tsan-concurrent test-lint test-packaging test-lab bench bench-smoke bench-concurrent fuzz callgrind clean
 
 deps:
 	@scripts/install-deps.sh build observe lint
@@ -60,10 +60,11 @@ test-asan:
 	cmake --build --preset asan -j $(JOBS)
 	ctest --preset asan -j $(JOBS)
 
-# The concurrent observability tests (event ring, metrics registry) under TSan.
+# The concurrent tests (event ring, metrics registry, concurrent readers of
+# one map) under TSan: every ctest entry labelled tsan.
 test-tsan-observe:
 	cmake --preset tsan >/dev/null
-	cmake --build --preset tsan --target gomap_observe_tests -j $(JOBS)  # includes fuzz_replay
+	cmake --build --preset tsan --target gomap_observe_tests test_concurrent_readers -j $(JOBS)  # observe includes fuzz_replay
 	ctest --preset tsan -L tsan -j $(JOBS)
 
 # gomap as its users consume it: tests/packaging/run.sh (~35 s on 2 cores).
@@ -116,6 +117,10 @@ fuzz:
 	$(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -artifact_prefix=build/fuzz/artifacts/ \
 	  $(FUZZ_FLAGS) build/fuzz/new tests/fuzz/corpus
 	$(FUZZ_BIN) -merge=1 -use_counters=0 tests/fuzz/corpus build/fuzz/new
+
+# Instructions per insert, find, iteration step and erase (callgrind), at -O3 and -O2.
+callgrind:
+	bench/callgrind/run.sh
 
 clean:
 	rm -rf build

@@ -314,7 +314,7 @@ def document(path, out_path, command, concurrent=None):
     o()
     o(f"Regenerate with **`{command}`** (runs everything below, then rewrites this file from "
       "`bench/results/latest.jsonl` with `bench/report.py`; do not edit by hand). Protocol: "
-      "`/work/shared/BENCHMARKS.md`; harness: [`bench/README.md`](../bench/README.md).")
+      "the design notes' benchmark protocol; harness: [`bench/README.md`](../bench/README.md).")
     o()
     o(f"- **Date**: {run.get('date', '?')}" + (f" (the run took {secs / 60:.1f} min)" if secs else ""))
     o(f"- **Machine**: nproc = {run.get('nproc')}, CPU `{run.get('cpu')}` (`/proc/cpuinfo` model name), "

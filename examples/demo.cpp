@@ -9,10 +9,11 @@
 namespace {
 
 void print(const char* what, const gomap::map_stats& s) {
-  std::printf("%-28s size=%-6zu B=%-2u buckets=%-5zu overflow=%-4zu growing=%d old_buckets=%-4zu "
-              "evacuated=%-4zu tombstones=%-5zu growths=%llu bytes=%zu\n",
-              what, s.size, s.B, s.bucket_count, s.overflow_buckets, int(s.growing), s.old_bucket_count,
-              s.evacuated, s.tombstones, static_cast<unsigned long long>(s.growths), s.bytes_allocated);
+  std::printf(
+      "%-28s size=%-6zu B=%-2u buckets=%-5zu overflow=%-4zu growing=%d old_buckets=%-4zu "
+      "evacuated=%-4zu tombstones=%-5zu growths=%llu bytes=%zu\n",
+      what, s.size, s.B, s.bucket_count, s.overflow_buckets, int(s.growing), s.old_bucket_count, s.evacuated,
+      s.tombstones, static_cast<unsigned long long>(s.growths), s.bytes_allocated);
 }
 
 }  // namespace

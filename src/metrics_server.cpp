@@ -27,7 +27,7 @@ exposition_format metrics_server::negotiate(const std::string& accept, const std
   if (format_param == "openmetrics") return exposition_format::openmetrics;
   if (format_param == "prometheus" || format_param == "text") return exposition_format::prometheus_text;
   return accept.find("application/openmetrics-text") != std::string::npos ? exposition_format::openmetrics
-                                                                            : exposition_format::prometheus_text;
+                                                                          : exposition_format::prometheus_text;
 }
 
 metrics_server::metrics_server(const metrics_registry& registry) : metrics_server(registry, options()) {}

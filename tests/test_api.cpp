@@ -28,8 +28,9 @@ template <class P>
 class MapApi : public gotest::map_test<P> {};
 TYPED_TEST_SUITE(MapApi, gotest::map_types, gotest::type_names);
 
-#define SKIP_IF_MOVE_ONLY() \
-  if constexpr (!TestFixture::copyable) GTEST_SKIP() << "the mapped type is move-only"; \
+#define SKIP_IF_MOVE_ONLY()                         \
+  if constexpr (!TestFixture::copyable)             \
+    GTEST_SKIP() << "the mapped type is move-only"; \
   else
 
 // ---- construction -----------------------------------------------------------
@@ -196,7 +197,8 @@ TYPED_TEST(MapApi, iterators_visit_every_entry_once_and_allow_value_writes) {
   static_assert(std::is_convertible_v<typename Map::iterator, typename Map::const_iterator>);
   static_assert(!std::is_convertible_v<typename Map::const_iterator, typename Map::iterator>);
   static_assert(std::is_same_v<decltype(*std::declval<typename Map::iterator>()), typename Map::value_type&>);
-  static_assert(std::is_same_v<decltype(*std::declval<typename Map::const_iterator>()), const typename Map::value_type&>);
+  static_assert(
+      std::is_same_v<decltype(*std::declval<typename Map::const_iterator>()), const typename Map::value_type&>);
   auto m = this->filled(500);
   std::vector<int> seen;
   for (auto it = m.begin(); it != m.end(); it++) seen.push_back(id(it->first));
@@ -345,8 +347,8 @@ TYPED_TEST(MapApi, observers_return_the_map_policies) {
   using K = typename TestFixture::K;
   static_assert(std::is_same_v<typename Map::hasher, gomap::hash<K>>);
   static_assert(std::is_same_v<typename Map::key_equal, gomap::default_equal<K>>);
-  static_assert(std::is_same_v<typename Map::allocator_type,
-                               std::allocator<std::pair<const K, typename TestFixture::V>>>);
+  static_assert(
+      std::is_same_v<typename Map::allocator_type, std::allocator<std::pair<const K, typename TestFixture::V>>>);
   static_assert(std::is_same_v<typename Map::value_type, std::pair<const K, typename TestFixture::V>>);
   static_assert(std::is_same_v<typename Map::mapped_type, typename TestFixture::V>);
   Map m;

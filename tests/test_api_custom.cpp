@@ -72,8 +72,9 @@ TEST(DeductionGuides, deduce_with_a_single_hasher_or_allocator_argument) {
   static_assert(std::is_same_v<decltype(m4), gomap::map<int, std::string, gomap::hash<int>, std::equal_to<int>, A>>);
   using SA = std::allocator<std::pair<const std::string, int>>;
   gomap::map m6({std::pair<std::string, int>{"x", 1}}, 100, SA{});
-  static_assert(std::is_same_v<decltype(m6), gomap::map<std::string, int, gomap::hash<std::string>,
-                                                        gomap::default_equal<std::string>, SA>>);
+  static_assert(
+      std::is_same_v<decltype(m6),
+                     gomap::map<std::string, int, gomap::hash<std::string>, gomap::default_equal<std::string>, SA>>);
   std::vector<std::string> keys{"p", "q", "p"};
   gomap::set s3(keys.begin(), keys.end(), 8, std::allocator<std::string>{});
   static_assert(std::is_same_v<decltype(s3), gomap::set<std::string>>);
@@ -92,6 +93,7 @@ std::string lower(std::string_view s) {
 
 // Case-insensitive keys; both carry state the map must keep.
 struct ci_hash {
+  using is_seeded = void;
   std::uint64_t salt = 0;
   std::uint64_t operator()(const std::string& s, std::uint64_t seed) const {
     return gomap::hash<std::string>{}(lower(s), seed ^ salt);

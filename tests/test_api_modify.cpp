@@ -52,7 +52,8 @@ TYPED_TEST(MapModify, insert_value_lvalue_copies) {
     EXPECT_EQ(id(v.second), 3) << "the source is untouched";
     EXPECT_EQ(m.insert(m.cbegin(), v), m.find(TestFixture::key(3)));
     EXPECT_TRUE(this->holds(m, 1, 3));
-    m.insert({value_type(TestFixture::key(4), TestFixture::val(4)), value_type(TestFixture::key(5), TestFixture::val(5))});
+    m.insert(
+        {value_type(TestFixture::key(4), TestFixture::val(4)), value_type(TestFixture::key(5), TestFixture::val(5))});
     EXPECT_TRUE(this->holds(m, 3, 3));
   }
 }
@@ -130,9 +131,9 @@ TYPED_TEST(MapModify, emplace_of_a_present_key_leaves_rvalue_arguments_intact) {
   EXPECT_FALSE(m.emplace(std::move(k), std::move(v)).second);
   EXPECT_EQ(id(k), 5);    // NOLINT(bugprone-use-after-move)
   EXPECT_EQ(id(v), 500);  // NOLINT(bugprone-use-after-move)
-  EXPECT_FALSE(m.emplace(std::piecewise_construct, std::forward_as_tuple(std::move(k)),
-                         std::forward_as_tuple(std::move(v)))
-                   .second);
+  EXPECT_FALSE(
+      m.emplace(std::piecewise_construct, std::forward_as_tuple(std::move(k)), std::forward_as_tuple(std::move(v)))
+          .second);
   EXPECT_EQ(id(k), 5);    // NOLINT(bugprone-use-after-move)
   EXPECT_EQ(id(v), 500);  // NOLINT(bugprone-use-after-move)
   EXPECT_TRUE(this->holds(m, 10));
@@ -322,8 +323,8 @@ TYPED_TEST(MapModify, node_insert_of_a_present_key_hands_the_node_back) {
 }
 
 TYPED_TEST(MapModify, merge_moves_absent_keys_and_leaves_duplicates_in_the_source) {
-  auto dst = this->filled(100);       // 0..99
-  auto src = this->filled(100, 50);   // 50..149
+  auto dst = this->filled(100);      // 0..99
+  auto src = this->filled(100, 50);  // 50..149
   src[TestFixture::key(60)] = TestFixture::val(6000);
   dst.merge(src);
   EXPECT_EQ(dst.size(), 150u);

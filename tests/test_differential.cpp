@@ -80,6 +80,7 @@ struct string_cfg {
 };
 
 struct counted_hash {
+  using is_seeded = void;
   std::uint64_t operator()(const counted& c, std::uint64_t) const noexcept {
     return gomap::hash<int>{}(c.v, fixed_seed);
   }
@@ -131,12 +132,14 @@ class differential {
     }
     if (!failed_) compare_all(m_, "final comparison");
     const gomap::map_stats s = m_.stats();
-    std::printf("[ figures  ] seed %llu: %llu ops, mean size %llu, max size %zu, max B %u, max tombstones %zu, max overflow %zu, "
-                "growths %llu, same-size %llu, shrinks %llu (last map object)\n",
-                static_cast<unsigned long long>(seed_), static_cast<unsigned long long>(op_),
-                static_cast<unsigned long long>(op_ ? sum_size_ / op_ : 0), max_size_, max_b_,
-                max_tombstones_, max_overflow_, static_cast<unsigned long long>(s.growths),
-                static_cast<unsigned long long>(s.same_size_growths), static_cast<unsigned long long>(s.shrinks));
+    std::printf(
+        "[ figures  ] seed %llu: %llu ops, mean size %llu, max size %zu, max B %u, max tombstones %zu, max overflow "
+        "%zu, "
+        "growths %llu, same-size %llu, shrinks %llu (last map object)\n",
+        static_cast<unsigned long long>(seed_), static_cast<unsigned long long>(op_),
+        static_cast<unsigned long long>(op_ ? sum_size_ / op_ : 0), max_size_, max_b_, max_tombstones_, max_overflow_,
+        static_cast<unsigned long long>(s.growths), static_cast<unsigned long long>(s.same_size_growths),
+        static_cast<unsigned long long>(s.shrinks));
     // Lifetime counters are per map object and copies/moves restart them, so
     // what matters is that each kind of growth happened at all over the run.
     totals_.growths += s.growths;
@@ -164,8 +167,8 @@ class differential {
   void fail(const std::string& what) {
     if (failed_) return;
     failed_ = true;
-    ADD_FAILURE() << "seed " << seed_ << ", op " << op_ << ": " << what
-                  << "\n  replay: GOMAP_DIFF_SEED=" << seed_ << " GOMAP_DIFF_OPS=" << op_ + 1;
+    ADD_FAILURE() << "seed " << seed_ << ", op " << op_ << ": " << what << "\n  replay: GOMAP_DIFF_SEED=" << seed_
+                  << " GOMAP_DIFF_OPS=" << op_ + 1;
   }
   void expect(bool ok, const char* what) {
     if (!ok) fail(what);
@@ -367,7 +370,7 @@ class differential {
   void do_shrink_to_fit() { m_.shrink_to_fit(); }
   void do_toggle_shrink_policy() {
     m_.set_shrink_policy(m_.shrink_policy() == gomap::shrink_policy::shrink ? gomap::shrink_policy::never
-                                                                              : gomap::shrink_policy::shrink);
+                                                                            : gomap::shrink_policy::shrink);
   }
   void do_copy() {
     Map c(m_);

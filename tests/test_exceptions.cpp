@@ -57,12 +57,14 @@ class group_scope {  // sets hash_group for one test
   group_scope& operator=(const group_scope&) = delete;
 };
 struct throwing_hash {
+  using is_seeded = void;
   std::uint64_t operator()(const counted& k, std::uint64_t) const {
     hash_fault.hit();
     return gomap::hash<int>{}(k.v / hash_group, 0x5eed);
   }
 };
 struct fixed_hash {
+  using is_seeded = void;
   std::uint64_t operator()(const counted& k, std::uint64_t) const noexcept {
     return gomap::hash<int>{}(k.v / hash_group, 0x5eed);
   }
@@ -141,9 +143,9 @@ void insert_key(Map& m, int k) {
   using V = typename Map::mapped_type;
   const typename Map::value_type v(counted(k), make_value<V>(k));
   switch (k % 4) {
-    case 0: m.insert(v); break;                         // copies key and value
-    case 1: m.emplace(v.first, v.second); break;        // copies
-    case 2: m.try_emplace(v.first, v.second); break;    // copies the value
+    case 0: m.insert(v); break;                              // copies key and value
+    case 1: m.emplace(v.first, v.second); break;             // copies
+    case 2: m.try_emplace(v.first, v.second); break;         // copies the value
     default: m.emplace(typename Map::value_type(v)); break;  // copies, then moves
   }
 }

@@ -42,7 +42,9 @@ struct scratch_alloc {
   }
   void deallocate(T*, std::size_t) noexcept {}
   template <class U>
-  bool operator==(const scratch_alloc<U>&) const noexcept { return true; }
+  bool operator==(const scratch_alloc<U>&) const noexcept {
+    return true;
+  }
 };
 using scratch_map = gomap::map<std::uint8_t, std::uint8_t, gomap::hash<std::uint8_t>, std::equal_to<std::uint8_t>,
                                scratch_alloc<std::pair<const std::uint8_t, std::uint8_t>>>;
@@ -195,8 +197,8 @@ TEST(GoGrowth, doubling_growth_points_match_go_for_1e6_inserts) {
   EXPECT_EQ(seen_B, expected_B);
   std::string points;
   for (std::size_t i = 0; i < seen_at.size(); ++i) points += std::to_string(seen_at[i]) + " ";
-  std::printf("[ figures  ] growth points for 1e6 inserts: %s(final B %u, %zu overflow buckets)\n", points.c_str(),
-              s.B, s.overflow_buckets);
+  std::printf("[ figures  ] growth points for 1e6 inserts: %s(final B %u, %zu overflow buckets)\n", points.c_str(), s.B,
+              s.overflow_buckets);
   RecordProperty("growth_points", points);
   GOTEST_EXPECT_VALID(m);
 }

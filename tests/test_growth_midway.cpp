@@ -198,8 +198,8 @@ TEST(GrowthMidway, erase_invalidates_only_the_erased_entry) {
     iters[it->first] = it;
   }
   std::set<std::uint64_t> erased;
-  for (std::uint64_t k = 0; k < n; k += 5) erased.insert(k), m.erase(k);                // by key
-  for (std::uint64_t k = 1; k < n; k += 5) erased.insert(k), m.erase(iters[k]);         // by iterator
+  for (std::uint64_t k = 0; k < n; k += 5) erased.insert(k), m.erase(k);         // by key
+  for (std::uint64_t k = 1; k < n; k += 5) erased.insert(k), m.erase(iters[k]);  // by iterator
   for (std::uint64_t k = 2; k < n; k += 5) erased.insert(k), m.erase(map_t::const_iterator(iters[k]));
   // A range of three consecutive entries (in iteration order) that are all still live.
   {

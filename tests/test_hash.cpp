@@ -140,10 +140,11 @@ spread measure_shifted_keys(const char* name) {
     r.unmixed_longest = std::max(r.unmixed_longest, chain);
   }
   r.uniform = uniform_overflow(n, static_cast<double>(r.stats.bucket_count));
-  std::printf("[ figures  ] 1e5 keys i<<32, %s: B %u, %zu overflow buckets; identity unmixed: %llu overflow, "
-              "longest chain %llu buckets; uniform hash: %.0f overflow\n",
-              name, r.stats.B, r.stats.overflow_buckets, static_cast<unsigned long long>(r.unmixed_overflow),
-              static_cast<unsigned long long>(r.unmixed_longest), r.uniform);
+  std::printf(
+      "[ figures  ] 1e5 keys i<<32, %s: B %u, %zu overflow buckets; identity unmixed: %llu overflow, "
+      "longest chain %llu buckets; uniform hash: %.0f overflow\n",
+      name, r.stats.B, r.stats.overflow_buckets, static_cast<unsigned long long>(r.unmixed_overflow),
+      static_cast<unsigned long long>(r.unmixed_longest), r.uniform);
   for (std::uint64_t i = 0; i < n; i += 7) EXPECT_EQ(m.at(i << 32), i);
   GOTEST_EXPECT_VALID(m);
   return r;

@@ -4,10 +4,10 @@
 //   - an entry erased before it is reached is not produced;
 //   - an entry inserted during the range is produced at most once;
 // also when the callback's inserts start a growth or a shrink.
+#include <gtest/gtest.h>
 #include <gomap/internal/table_check.hpp>
 #include <gomap/map.hpp>
 #include <gomap/set.hpp>
-#include <gtest/gtest.h>
 
 #include <cstdint>
 #include <cstdlib>

@@ -120,11 +120,11 @@ churn_figures churn(Map& m, std::size_t live, std::uint64_t ops, NextKey next_ke
 }
 
 void report(const char* name, const churn_figures& f) {
-  std::printf("[ figures  ] %s: %llu ops, %llu same-size growths, %llu doubling growths, max B %u, "
-              "max overflow buckets %zu (of %zu buckets), final overflow %zu\n",
-              name, static_cast<unsigned long long>(f.ops), static_cast<unsigned long long>(f.same_size_growths),
-              static_cast<unsigned long long>(f.doubling_growths), f.max_B, f.max_overflow, f.bucket_count,
-              f.final_overflow);
+  std::printf(
+      "[ figures  ] %s: %llu ops, %llu same-size growths, %llu doubling growths, max B %u, "
+      "max overflow buckets %zu (of %zu buckets), final overflow %zu\n",
+      name, static_cast<unsigned long long>(f.ops), static_cast<unsigned long long>(f.same_size_growths),
+      static_cast<unsigned long long>(f.doubling_growths), f.max_B, f.max_overflow, f.bucket_count, f.final_overflow);
   ::testing::Test::RecordProperty("same_size_growths", std::to_string(f.same_size_growths));
   ::testing::Test::RecordProperty("max_B", std::to_string(f.max_B));
   ::testing::Test::RecordProperty("max_overflow_buckets", std::to_string(f.max_overflow));
@@ -139,6 +139,7 @@ constexpr std::uint64_t churn_ops = 4000000;
 // The map's seed is drawn at random; these hashers fix it so that the figures
 // (and whether a same-size growth happens) are the same on every run.
 struct fixed_seed_hash {
+  using is_seeded = void;
   std::uint64_t operator()(std::uint64_t k, std::uint64_t) const noexcept {
     return gomap::hash<std::uint64_t>{}(k, 0x5eed5eed5eed5eedull);
   }

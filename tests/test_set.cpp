@@ -71,7 +71,7 @@ TYPED_TEST(SetApi, construction_forms) {
   EXPECT_TRUE(c == r);
   Set m(std::move(c));
   EXPECT_TRUE(m == r);
-  EXPECT_TRUE(c.empty());  // NOLINT(bugprone-use-after-move)
+  EXPECT_TRUE(c.empty());                   // NOLINT(bugprone-use-after-move)
   Set ma(std::move(m), m.get_allocator());  // did not compile for sets before 4528819
   EXPECT_TRUE(ma == r);
   il = {this->key(7)};

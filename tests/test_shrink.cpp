@@ -3,10 +3,11 @@
 // rehash(0), clear and clear_and_release. Bytes are the table's own account
 // (stats().bytes_allocated), which is exact, so they are asserted; the
 // figures the acceptance asks for are printed for the closing note.
+#include <gtest/gtest.h>
 #include <gomap/internal/table_check.hpp>
 #include <gomap/map.hpp>
-#include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <deque>
@@ -14,7 +15,6 @@
 #include <string>
 #include <unordered_map>
 #include <vector>
-#include <algorithm>
 
 namespace {
 
@@ -84,9 +84,10 @@ TEST(Shrink, emptied_map_returns_to_small_size_within_bounded_work) {
     }
   }
   const auto s = m.stats();
-  std::printf("[shrink] 1e6 erased then 1000 inserted: %zu -> %zu bytes, B=%u; the shrink finished after %zu inserts, "
-              "the memory was back after %zu\n",
-              big, s.bytes_allocated, s.B, finished_after, returned_after);
+  std::printf(
+      "[shrink] 1e6 erased then 1000 inserted: %zu -> %zu bytes, B=%u; the shrink finished after %zu inserts, "
+      "the memory was back after %zu\n",
+      big, s.bytes_allocated, s.B, finished_after, returned_after);
   EXPECT_GT(finished_after, 1u) << "no single insert may do the whole shrink";
   EXPECT_LT(finished_after, 1000u);
   EXPECT_GT(returned_after, 0u) << "the memory must be back within the 1000 inserts";
@@ -130,9 +131,11 @@ TEST(Shrink, churn_keeps_memory_within_twice_its_steady_state) {
     std::sort(samples.begin(), samples.end());
     const std::size_t lo = samples.front(), hi = samples.back(), steady = samples[samples.size() / 2];
     const auto s = m.stats();
-    std::printf("[%s] churn of %ld ops at 1000 live keys: steady (median) %zu bytes, min %zu, max %zu; %llu same-size growths, B=%u\n",
-                policy == gomap::shrink_policy::shrink ? "shrink" : "never", ops, steady, lo, hi,
-                static_cast<unsigned long long>(s.same_size_growths), s.B);
+    std::printf(
+        "[%s] churn of %ld ops at 1000 live keys: steady (median) %zu bytes, min %zu, max %zu; %llu same-size growths, "
+        "B=%u\n",
+        policy == gomap::shrink_policy::shrink ? "shrink" : "never", ops, steady, lo, hi,
+        static_cast<unsigned long long>(s.same_size_growths), s.B);
     EXPECT_GT(s.same_size_growths, 0u) << "churn builds overflow chains until a same-size growth compacts them";
     EXPECT_LE(hi, 2 * steady);
     EXPECT_GE(2 * lo, steady);

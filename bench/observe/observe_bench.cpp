@@ -39,8 +39,8 @@ namespace {
 template <int Tag>
 struct tagged_hash : gomap::hash<u64> {};
 template <int Tag, class O = gomap::no_observer>
-using bench_map = gomap::map<u64, u64, tagged_hash<Tag>, gomap::default_equal<u64>,
-                             std::allocator<std::pair<const u64, u64>>, O>;
+using bench_map =
+    gomap::map<u64, u64, tagged_hash<Tag>, gomap::default_equal<u64>, std::allocator<std::pair<const u64, u64>>, O>;
 
 struct variant {
   std::string name;
@@ -100,16 +100,39 @@ int main(int argc, char** argv) {
     return m;
   };
   std::vector<variant> vs;
-  vs.push_back({"none", [](auto& k, u64& c) { return insert_fresh<none_map>(k, [] { return none_map(); }, c); },
-                [](auto& k, u64& c) { return insert_presized<none_map>(k, [] { return none_map(); }, c); }, {}, {}});
-  vs.push_back({"none'", [](auto& k, u64& c) { return insert_fresh<control_map>(k, [] { return control_map(); }, c); },
-                [](auto& k, u64& c) { return insert_presized<control_map>(k, [] { return control_map(); }, c); },
-                {}, {}});
+  vs.push_back({"none",
+                [](auto& k, u64& c) {
+                  return insert_fresh<none_map>(
+                      k, [] { return none_map(); }, c);
+                },
+                [](auto& k, u64& c) {
+                  return insert_presized<none_map>(
+                      k, [] { return none_map(); }, c);
+                },
+                {},
+                {}});
+  vs.push_back({"none'",
+                [](auto& k, u64& c) {
+                  return insert_fresh<control_map>(
+                      k, [] { return control_map(); }, c);
+                },
+                [](auto& k, u64& c) {
+                  return insert_presized<control_map>(
+                      k, [] { return control_map(); }, c);
+                },
+                {},
+                {}});
   vs.push_back({"usdt", usdt_insert_fresh, usdt_insert_presized, {}, {}});
-  vs.push_back({"ring", [&](auto& k, u64& c) { return insert_fresh<ring_map>(k, make_ring, c); },
-                [&](auto& k, u64& c) { return insert_presized<ring_map>(k, make_ring, c); }, {}, {}});
-  vs.push_back({"metrics", [&](auto& k, u64& c) { return insert_fresh<metrics_map>(k, make_metrics, c); },
-                [&](auto& k, u64& c) { return insert_presized<metrics_map>(k, make_metrics, c); }, {}, {}});
+  vs.push_back({"ring",
+                [&](auto& k, u64& c) { return insert_fresh<ring_map>(k, make_ring, c); },
+                [&](auto& k, u64& c) { return insert_presized<ring_map>(k, make_ring, c); },
+                {},
+                {}});
+  vs.push_back({"metrics",
+                [&](auto& k, u64& c) { return insert_fresh<metrics_map>(k, make_metrics, c); },
+                [&](auto& k, u64& c) { return insert_presized<metrics_map>(k, make_metrics, c); },
+                {},
+                {}});
 
   u64 checksum = 0;
   for (auto& v : vs) v.fresh(keys, checksum);  // warm-up: page in the allocator's arenas
@@ -129,9 +152,10 @@ int main(int argc, char** argv) {
     }
   }
 
-  std::printf("gomap observation cost: %zu random u64 keys, %d rounds interleaved, best of %d per round;\n"
-              "median [min-max] over the rounds, ns per insert; ratio = median [min-max] of per-round ratios to none\n",
-              n, rounds, reps);
+  std::printf(
+      "gomap observation cost: %zu random u64 keys, %d rounds interleaved, best of %d per round;\n"
+      "median [min-max] over the rounds, ns per insert; ratio = median [min-max] of per-round ratios to none\n",
+      n, rounds, reps);
   std::printf("%-8s %22s %24s   %22s %24s\n", "variant", "fresh (grows) ns", "ratio", "presized ns", "ratio");
   auto ratios = [](const std::vector<double>& a, const std::vector<double>& base) {
     std::vector<double> r;
@@ -183,10 +207,11 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(once.stats().growths), events_per_run);
   std::printf("per event: clock read %.1f ns, ring push %.1f ns, metrics update %.1f ns\n", clock_ns, ring_ns,
               metrics_ns);
-  std::printf("=> events add %.4f ns per insert (ring) and %.4f ns (metrics) to the fresh run, "
-              "plus one increment per insert made during a growth\n",
-              events_per_run * (clock_ns + ring_ns) / static_cast<double>(n),
-              events_per_run * (clock_ns + metrics_ns) / static_cast<double>(n));
+  std::printf(
+      "=> events add %.4f ns per insert (ring) and %.4f ns (metrics) to the fresh run, "
+      "plus one increment per insert made during a growth\n",
+      events_per_run * (clock_ns + ring_ns) / static_cast<double>(n),
+      events_per_run * (clock_ns + metrics_ns) / static_cast<double>(n));
   std::printf("(checksum %llu)\n", static_cast<unsigned long long>(checksum));
   return 0;
 }

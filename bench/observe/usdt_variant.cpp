@@ -16,10 +16,12 @@ using usdt_map = gomap::map<u64, u64, usdt_hash>;
 }  // namespace
 
 double usdt_insert_fresh(const std::vector<u64>& keys, u64& checksum) {
-  return insert_fresh<usdt_map>(keys, [] { return usdt_map(); }, checksum);
+  return insert_fresh<usdt_map>(
+      keys, [] { return usdt_map(); }, checksum);
 }
 double usdt_insert_presized(const std::vector<u64>& keys, u64& checksum) {
-  return insert_presized<usdt_map>(keys, [] { return usdt_map(); }, checksum);
+  return insert_presized<usdt_map>(
+      keys, [] { return usdt_map(); }, checksum);
 }
 
 }  // namespace obench

@@ -81,15 +81,15 @@ struct options {
   unsigned reps = 5;
   std::vector<std::size_t> sizes{1'000, 1'000'000, 10'000'000};
   std::vector<std::size_t> memory_sizes{1'000, 1'000'000, 10'000'000};
-  double min_time_ns = 50e6;        // a small-N measurement lasts at least this
+  double min_time_ns = 50e6;              // a small-N measurement lasts at least this
   std::size_t calibrate_below = 100'000;  // N under which phases are repeated to min_time
   std::size_t warm_up_max = 1'000'000;    // N up to which one untimed lifecycle runs first
   std::size_t churn_live = 1'000, churn_ops = 10'000'000;
   std::size_t string_n = 1'000'000;
   std::size_t latency_n = 10'000'000;
   std::set<std::string> only{"core", "churn", "strings", "latency", "memory"};
-  std::set<std::string> maps;       // empty: every subject; else these names (and the control)
-  std::set<std::string> hashers;    // empty: both passes; else "default" and/or "common"
+  std::set<std::string> maps;     // empty: every subject; else these names (and the control)
+  std::set<std::string> hashers;  // empty: both passes; else "default" and/or "common"
 };
 
 std::vector<std::size_t> parse_sizes(const std::string& s) {
@@ -108,16 +108,26 @@ options parse(int argc, char** argv) {
       return argv[++i];
     };
     auto count = [&] { return static_cast<std::size_t>(std::stod(value())); };
-    if (a == "--out") o.out = value();
-    else if (a == "--go") o.go = value();
-    else if (a == "--source") o.source = value();
-    else if (a == "--reps") o.reps = static_cast<unsigned>(count());
-    else if (a == "--sizes") o.sizes = parse_sizes(value());
-    else if (a == "--memory-sizes") o.memory_sizes = parse_sizes(value());
-    else if (a == "--min-time-ms") o.min_time_ns = std::stod(value()) * 1e6;
-    else if (a == "--churn-ops") o.churn_ops = count();
-    else if (a == "--string-n") o.string_n = count();
-    else if (a == "--latency-n") o.latency_n = count();
+    if (a == "--out")
+      o.out = value();
+    else if (a == "--go")
+      o.go = value();
+    else if (a == "--source")
+      o.source = value();
+    else if (a == "--reps")
+      o.reps = static_cast<unsigned>(count());
+    else if (a == "--sizes")
+      o.sizes = parse_sizes(value());
+    else if (a == "--memory-sizes")
+      o.memory_sizes = parse_sizes(value());
+    else if (a == "--min-time-ms")
+      o.min_time_ns = std::stod(value()) * 1e6;
+    else if (a == "--churn-ops")
+      o.churn_ops = count();
+    else if (a == "--string-n")
+      o.string_n = count();
+    else if (a == "--latency-n")
+      o.latency_n = count();
     else if (a == "--only") {
       o.only.clear();
       std::stringstream in(value());
@@ -162,8 +172,7 @@ class driver {
     subjects_.push_back(make_control());
     std::erase_if(subjects_, [&](const auto& s) {
       if (s->map() == "control") return false;
-      return (!o_.maps.empty() && !o_.maps.count(s->map())) ||
-             (!o_.hashers.empty() && !o_.hashers.count(s->hasher()));
+      return (!o_.maps.empty() && !o_.maps.count(s->map())) || (!o_.hashers.empty() && !o_.hashers.count(s->hasher()));
     });
     // Rows: the default-hasher pass first, then the common-hasher pass.
     std::stable_partition(subjects_.begin(), subjects_.end(), [](const auto& s) { return s->hasher() != "common"; });
@@ -258,7 +267,8 @@ class driver {
   void churn() {
     progress("churn", o_.churn_ops);
     interleave(with(group::churn), [&](subject& s) {
-      slot(s, "churn", o_.churn_ops, "ns/op").values.push_back(s.churn(o_.churn_live, o_.churn_ops) / double(o_.churn_ops));
+      slot(s, "churn", o_.churn_ops, "ns/op")
+          .values.push_back(s.churn(o_.churn_live, o_.churn_ops) / double(o_.churn_ops));
     });
     flush({"churn"});
   }
@@ -268,7 +278,8 @@ class driver {
     progress("strings", n);
     const auto subs = with(group::strings);
     std::map<const subject*, std::pair<unsigned, unsigned>> cal;
-    for (subject* s : subs) cal[s] = n < o_.calibrate_below ? calibrate(n, s->strings(n, 1, 1), false) : std::pair{1u, 1u};
+    for (subject* s : subs)
+      cal[s] = n < o_.calibrate_below ? calibrate(n, s->strings(n, 1, 1), false) : std::pair{1u, 1u};
     interleave(subs, [&](subject& s) {
       const auto [outer, inner] = cal[&s];
       const lifecycle_ns t = s.strings(n, outer, inner);
@@ -323,8 +334,8 @@ class driver {
         put("memory", s->memory(n));
         put("rss", s->memory_rss(n));
       }
-      flush({"memory_full", "memory_peak", "memory_erased90", "memory_reinsert", "rss_full", "rss_peak",
-             "rss_erased90", "rss_reinsert"});
+      flush({"memory_full", "memory_peak", "memory_erased90", "memory_reinsert", "rss_full", "rss_peak", "rss_erased90",
+             "rss_reinsert"});
     }
     progress("churn_peak", o_.churn_ops);
     for (subject* s : subs)
@@ -419,9 +430,11 @@ class driver {
     std::string sizes;
     for (std::size_t n : o_.sizes) sizes += (sizes.empty() ? "" : ",") + std::to_string(n);
     out_ << "{\"meta\":\"run\",\"date\":" << json_string(date) << ",\"nproc\":" << ::sysconf(_SC_NPROCESSORS_ONLN)
-         << ",\"cpu\":" << json_string(cpu) << ",\"load_average\":" << json_string(load_average()) << ",\"kernel\":" << json_string(std::string(u.sysname) + " " + u.release)
-         << ",\"source\":" << json_string(o_.source) << ",\"compiler\":" << json_string(GOMAP_BENCH_COMPILER) << ",\"flags\":" << json_string(GOMAP_BENCH_FLAGS)
-         << ",\"smoke\":" << (o_.smoke ? "true" : "false") << ",\"reps\":" << o_.reps << ",\"sizes\":[" << sizes
+         << ",\"cpu\":" << json_string(cpu) << ",\"load_average\":" << json_string(load_average())
+         << ",\"kernel\":" << json_string(std::string(u.sysname) + " " + u.release)
+         << ",\"source\":" << json_string(o_.source) << ",\"compiler\":" << json_string(GOMAP_BENCH_COMPILER)
+         << ",\"flags\":" << json_string(GOMAP_BENCH_FLAGS) << ",\"smoke\":" << (o_.smoke ? "true" : "false")
+         << ",\"reps\":" << o_.reps << ",\"sizes\":[" << sizes
          << "],\"min_time_ms\":" << json_number(o_.min_time_ns / 1e6) << ",\"calibrate_below\":" << o_.calibrate_below
          << ",\"churn_live\":" << o_.churn_live << ",\"churn_ops\":" << o_.churn_ops << ",\"string_n\":" << o_.string_n
          << ",\"latency_n\":" << o_.latency_n << ",\"ticks_per_ns\":" << json_number(ticks_per_ns())

@@ -16,7 +16,8 @@ struct absl_btree_family : std_like_family {
   template <class K, class H>
   using map = absl::btree_map<K, std::uint64_t>;
   template <class K, class H>
-  using counted = absl::btree_map<K, std::uint64_t, std::less<K>, counting_allocator<std::pair<const K, std::uint64_t>>>;
+  using counted =
+      absl::btree_map<K, std::uint64_t, std::less<K>, counting_allocator<std::pair<const K, std::uint64_t>>>;
 };
 
 }  // namespace

@@ -15,7 +15,8 @@ struct absl_flat_family : std_like_family {
   template <class K, class H>
   using map = absl::flat_hash_map<K, std::uint64_t, H, eq<K>>;
   template <class K, class H>
-  using counted = absl::flat_hash_map<K, std::uint64_t, H, eq<K>, counting_allocator<std::pair<const K, std::uint64_t>>>;
+  using counted =
+      absl::flat_hash_map<K, std::uint64_t, H, eq<K>, counting_allocator<std::pair<const K, std::uint64_t>>>;
 };
 
 }  // namespace

@@ -14,7 +14,8 @@ struct tsl_robin_family : std_like_family {
   template <class K, class H>
   using map = tsl::robin_map<K, std::uint64_t, H>;
   template <class K, class H>
-  using counted = tsl::robin_map<K, std::uint64_t, H, std::equal_to<K>, counting_allocator<std::pair<K, std::uint64_t>>>;
+  using counted =
+      tsl::robin_map<K, std::uint64_t, H, std::equal_to<K>, counting_allocator<std::pair<K, std::uint64_t>>>;
 };
 
 }  // namespace

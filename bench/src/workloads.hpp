@@ -313,9 +313,8 @@ class cxx_subject final : public subject {
   latency_ns latency(std::size_t n) override { return run_latency<F, M>(keys().keys(n)); }
   memory_bytes memory(std::size_t n) override {
     allocation_counter::reset();
-    return run_memory<F, MC>(n, [](bool peak) {
-      return double(peak ? allocation_counter::peak : allocation_counter::current);
-    });
+    return run_memory<F, MC>(
+        n, [](bool peak) { return double(peak ? allocation_counter::peak : allocation_counter::current); });
   }
   memory_bytes memory_rss(std::size_t n) override {
     keys().shuffled(n);  // cached before the fork, so the child allocates none of it

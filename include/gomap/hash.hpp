@@ -7,9 +7,14 @@
 // and re-drawn whenever the map becomes empty, so that collision-crafted keys
 // do not carry from one map or one process to another.
 //
-// A user hasher that takes only the key (std::hash<uint64_t> is the identity)
-// is post-mixed with the seed by the same multiply-fold, so keys such as
-// i << 32 still spread over all buckets and all tophash values.
+// A hasher is seeded only when it says so: a member `using is_seeded = void;`
+// (or a specialisation of gomap::is_seeded_hasher), and then the map calls
+// h(key, seed). Every other hasher is called as h(key), whatever else it can
+// be called with (a type that is both the hasher and the equality has an
+// operator()(K, K) a seed converts to), and its result is post-mixed with
+// the seed by the same multiply-fold, so that keys such as i << 32 (the
+// identity std::hash<uint64_t>) still spread over all buckets and all
+// tophash values.
 #pragma once
 
 #include <bit>
@@ -50,26 +55,26 @@ inline std::uint64_t mix_seeded(std::uint64_t h, std::uint64_t seed) noexcept {
 }
 
 template <class T>
-inline constexpr bool is_string_like_v =
-    std::is_same_v<T, std::string> || std::is_same_v<T, std::string_view> ||
-    std::is_same_v<T, const char*> || std::is_same_v<T, char*>;
+inline constexpr bool is_string_like_v = std::is_same_v<T, std::string> || std::is_same_v<T, std::string_view> ||
+                                         std::is_same_v<T, const char*> || std::is_same_v<T, char*>;
 
 }  // namespace internal
 
-// The default hasher. `operator()(key, seed)` is what gomap's maps call;
-// `operator()(key)` (seed 0) keeps it usable wherever a std hasher is.
+// The default hasher, seeded. `operator()(key, seed)` is what gomap's maps
+// call; `operator()(key)` (seed 0) keeps it usable wherever a std hasher is.
 // For strings it is transparent: a gomap::map<std::string, V> can be searched
 // with a std::string_view or a const char* without building a std::string.
 template <class T, class = void>
 struct hash {
-  std::uint64_t operator()(const T& v, std::uint64_t seed = 0) const
-      noexcept(noexcept(std::hash<T>{}(v))) {
+  using is_seeded = void;
+  std::uint64_t operator()(const T& v, std::uint64_t seed = 0) const noexcept(noexcept(std::hash<T>{}(v))) {
     return internal::mix_seeded(static_cast<std::uint64_t>(std::hash<T>{}(v)), seed);
   }
 };
 
 template <class T>
 struct hash<T, std::enable_if_t<std::is_integral_v<T> || std::is_enum_v<T> || std::is_pointer_v<T>>> {
+  using is_seeded = void;
   std::uint64_t operator()(T v, std::uint64_t seed = 0) const noexcept {
     std::uint64_t bits;
     if constexpr (std::is_pointer_v<T>) {
@@ -83,6 +88,7 @@ struct hash<T, std::enable_if_t<std::is_integral_v<T> || std::is_enum_v<T> || st
 
 template <class T>
 struct hash<T, std::enable_if_t<std::is_floating_point_v<T>>> {
+  using is_seeded = void;
   std::uint64_t operator()(T v, std::uint64_t seed = 0) const noexcept {
     if (v == T(0)) v = T(0);  // +0.0 and -0.0 compare equal, so they must hash equal
     if constexpr (sizeof(T) <= 8) {
@@ -98,6 +104,7 @@ struct hash<T, std::enable_if_t<std::is_floating_point_v<T>>> {
 // One transparent string hasher serves std::string, std::string_view and C strings.
 struct string_hash {
   using is_transparent = void;
+  using is_seeded = void;
   std::uint64_t operator()(std::string_view s, std::uint64_t seed = 0) const noexcept {
     return XXH3_64bits_withSeed(s.data(), s.size(), seed);
   }
@@ -120,15 +127,24 @@ struct string_equal {
 template <class K>
 using default_equal = std::conditional_t<internal::is_string_like_v<K>, string_equal, std::equal_to<K>>;
 
+namespace internal {}  // namespace internal
+
+// Whether the map passes its seed to hasher H (see the top of this file).
+// Specialise it for a hasher you cannot add the member to.
+template <class H>
+    struct is_seeded_hasher : std::bool_constant < requires {
+  typename H::is_seeded;
+} > {};
+
 namespace internal {
 
 template <class H, class K>
-concept seeded_hasher = requires(const H& h, const K& k, std::uint64_t s) {
-  { h(k, s) } -> std::convertible_to<std::uint64_t>;
-};
+concept seeded_hasher = is_seeded_hasher<H>::value;
 
 template <class H>
-concept transparent = requires { typename H::is_transparent; };
+concept transparent = requires {
+  typename H::is_transparent;
+};
 
 // What std's deduction guides call an allocator: it names a value_type and
 // can allocate. Keeps a hasher from being deduced as an allocator and back.
@@ -143,17 +159,33 @@ concept allocator_like = requires(A& a) {
 template <class H, class K>
 constexpr bool nothrow_hash() noexcept {
   if constexpr (seeded_hasher<H, K>) {
-    return noexcept(std::declval<const H&>()(std::declval<const K&>(), std::uint64_t{}));
-  } else {
+    if constexpr (requires(const H& h, const K& k) { h(k, std::uint64_t{}); }) {
+      return noexcept(std::declval<const H&>()(std::declval<const K&>(), std::uint64_t{}));
+    } else {
+      return true;  // seeded_hash's static_assert says what is wrong
+    }
+  } else if constexpr (requires(const H& h, const K& k) { h(k); }) {
     return noexcept(std::declval<const H&>()(std::declval<const K&>()));
+  } else {
+    return true;  // seeded_hash's static_assert says what is wrong
   }
 }
 
 template <class H, class K>
 std::uint64_t seeded_hash(const H& h, const K& k, std::uint64_t seed) noexcept(nothrow_hash<H, K>()) {
   if constexpr (seeded_hasher<H, K>) {
+    static_assert(
+        requires {
+          { h(k, seed) } -> std::convertible_to<std::uint64_t>;
+        },
+        "gomap: this hasher declares is_seeded, so the map calls h(key, std::uint64_t seed): "
+        "give it that operator() (or drop is_seeded to have its h(key) post-mixed)");
     return static_cast<std::uint64_t>(h(k, seed));
   } else {
+    static_assert(
+        requires { h(k); } || !requires { h(k, seed); },
+        "gomap: this hasher takes (key, seed) but does not say it is seeded: add "
+        "`using is_seeded = void;` to it (or specialise gomap::is_seeded_hasher)");
     return mix_seeded(static_cast<std::uint64_t>(h(k)), seed);
   }
 }

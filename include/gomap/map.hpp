@@ -49,7 +49,16 @@ class map : public internal::container<internal::map_policy<K, V>, Hash, Eq, All
   using typename base::value_type;
 
   using base::base;
-  map() = default;
+  map() requires std::is_default_constructible_v<base>
+  = default;
+  // Copy and move with another allocator. Declared here (the inherited
+  // constructors give no deduction guides) with the allocator in a
+  // non-deduced context, so that gomap::map m2(m, alloc) deduces m's type
+  // and `alloc` may be anything that converts to Alloc (P1518R2).
+  map(const map& o, const std::type_identity_t<Alloc>& a) : base(o, a) {}
+  map(map&& o,
+      const std::type_identity_t<Alloc>& a) noexcept(std::is_nothrow_constructible_v<base, base&&, const Alloc&>)
+      : base(std::move(o), a) {}
   map(std::initializer_list<value_type> il, size_type hint = 0, const Hash& h = Hash(), const Eq& e = Eq(),
       const Alloc& a = Alloc())
       : base(il, hint, h, e, a) {}
@@ -61,12 +70,12 @@ class map : public internal::container<internal::map_policy<K, V>, Hash, Eq, All
   using base::insert;
   // Inserts anything value_type is constructible from (e.g. std::pair<K, V>).
   template <class P, class = std::enable_if_t<std::is_constructible_v<value_type, P&&> &&
-                                               !std::is_same_v<std::remove_cvref_t<P>, value_type>>>
+                                              !std::is_same_v<std::remove_cvref_t<P>, value_type>>>
   std::pair<iterator, bool> insert(P&& p) {
     return this->emplace(std::forward<P>(p));
   }
   template <class P, class = std::enable_if_t<std::is_constructible_v<value_type, P&&> &&
-                                               !std::is_same_v<std::remove_cvref_t<P>, value_type>>>
+                                              !std::is_same_v<std::remove_cvref_t<P>, value_type>>>
   iterator insert(const_iterator, P&& p) {
     return insert(std::forward<P>(p)).first;
   }
@@ -143,9 +152,8 @@ class map : public internal::container<internal::map_policy<K, V>, Hash, Eq, All
   }
   template <class KK, class M>
   std::pair<iterator, bool> insert_or_assign_impl(KK&& key, M&& obj) {
-    auto r = this->t_.find_or_insert(key, [&](value_type* p) {
-      this->construct(p, std::forward<KK>(key), std::forward<M>(obj));
-    });
+    auto r = this->t_.find_or_insert(
+        key, [&](value_type* p) { this->construct(p, std::forward<KK>(key), std::forward<M>(obj)); });
     if (!r.second) r.first->second = std::forward<M>(obj);
     return r;
   }
@@ -181,37 +189,35 @@ using iter_to_alloc_t = std::pair<std::add_const_t<iter_key_t<It>>, iter_val_t<I
 template <class InputIt, class Hash = gomap::hash<internal::iter_key_t<InputIt>>,
           class Eq = gomap::default_equal<internal::iter_key_t<InputIt>>,
           class Alloc = std::allocator<internal::iter_to_alloc_t<InputIt>>>
-  requires(!internal::allocator_like<Hash> && !internal::allocator_like<Eq> && internal::allocator_like<Alloc>)
-map(InputIt, InputIt, std::size_t = 0, Hash = Hash(), Eq = Eq(), Alloc = Alloc())
-    -> map<internal::iter_key_t<InputIt>, internal::iter_val_t<InputIt>, Hash, Eq, Alloc>;
+requires(!internal::allocator_like<Hash> && !internal::allocator_like<Eq> && internal::allocator_like<Alloc>)
+    map(InputIt, InputIt, std::size_t = 0, Hash = Hash(), Eq = Eq(), Alloc = Alloc())
+->map<internal::iter_key_t<InputIt>, internal::iter_val_t<InputIt>, Hash, Eq, Alloc>;
 
 template <class K, class V, class Hash = gomap::hash<K>, class Eq = gomap::default_equal<K>,
           class Alloc = std::allocator<std::pair<const K, V>>>
-  requires(!internal::allocator_like<Hash> && !internal::allocator_like<Eq> && internal::allocator_like<Alloc>)
-map(std::initializer_list<std::pair<K, V>>, std::size_t = 0, Hash = Hash(), Eq = Eq(), Alloc = Alloc())
-    -> map<K, V, Hash, Eq, Alloc>;
+requires(!internal::allocator_like<Hash> && !internal::allocator_like<Eq> && internal::allocator_like<Alloc>)
+    map(std::initializer_list<std::pair<K, V>>, std::size_t = 0, Hash = Hash(), Eq = Eq(), Alloc = Alloc())
+->map<K, V, Hash, Eq, Alloc>;
 
 template <class InputIt, class Alloc>
-  requires internal::allocator_like<Alloc>
-map(InputIt, InputIt, std::size_t, Alloc)
-    -> map<internal::iter_key_t<InputIt>, internal::iter_val_t<InputIt>, gomap::hash<internal::iter_key_t<InputIt>>,
-           gomap::default_equal<internal::iter_key_t<InputIt>>, Alloc>;
+requires internal::allocator_like<Alloc> map(InputIt, InputIt, std::size_t, Alloc)
+->map<internal::iter_key_t<InputIt>, internal::iter_val_t<InputIt>, gomap::hash<internal::iter_key_t<InputIt>>,
+      gomap::default_equal<internal::iter_key_t<InputIt>>, Alloc>;
 
 template <class InputIt, class Hash, class Alloc>
-  requires(!internal::allocator_like<Hash> && internal::allocator_like<Alloc>)
-map(InputIt, InputIt, std::size_t, Hash, Alloc)
-    -> map<internal::iter_key_t<InputIt>, internal::iter_val_t<InputIt>, Hash,
-           gomap::default_equal<internal::iter_key_t<InputIt>>, Alloc>;
+requires(!internal::allocator_like<Hash> && internal::allocator_like<Alloc>)
+    map(InputIt, InputIt, std::size_t, Hash, Alloc)
+->map<internal::iter_key_t<InputIt>, internal::iter_val_t<InputIt>, Hash,
+      gomap::default_equal<internal::iter_key_t<InputIt>>, Alloc>;
 
 template <class K, class V, class Alloc>
-  requires internal::allocator_like<Alloc>
-map(std::initializer_list<std::pair<K, V>>, std::size_t, Alloc)
-    -> map<K, V, gomap::hash<K>, gomap::default_equal<K>, Alloc>;
+requires internal::allocator_like<Alloc> map(std::initializer_list<std::pair<K, V>>, std::size_t, Alloc)
+->map<K, V, gomap::hash<K>, gomap::default_equal<K>, Alloc>;
 
 template <class K, class V, class Hash, class Alloc>
-  requires(!internal::allocator_like<Hash> && internal::allocator_like<Alloc>)
-map(std::initializer_list<std::pair<K, V>>, std::size_t, Hash, Alloc)
-    -> map<K, V, Hash, gomap::default_equal<K>, Alloc>;
+requires(!internal::allocator_like<Hash> && internal::allocator_like<Alloc>)
+    map(std::initializer_list<std::pair<K, V>>, std::size_t, Hash, Alloc)
+->map<K, V, Hash, gomap::default_equal<K>, Alloc>;
 
 namespace pmr {
 template <class K, class V, class Hash = gomap::hash<K>, class Eq = gomap::default_equal<K>>

@@ -28,7 +28,14 @@ class set : public internal::container<internal::set_policy<K>, Hash, Eq, Alloc,
   using typename base::value_type;
 
   using base::base;
-  set() = default;
+  set() requires std::is_default_constructible_v<base>
+  = default;
+  // Copy and move with another allocator (see map.hpp: deducible, and the
+  // allocator argument may be anything that converts to Alloc).
+  set(const set& o, const std::type_identity_t<Alloc>& a) : base(o, a) {}
+  set(set&& o,
+      const std::type_identity_t<Alloc>& a) noexcept(std::is_nothrow_constructible_v<base, base&&, const Alloc&>)
+      : base(std::move(o), a) {}
   set(std::initializer_list<value_type> il, size_type hint = 0, const Hash& h = Hash(), const Eq& e = Eq(),
       const Alloc& a = Alloc())
       : base(il, hint, h, e, a) {}
@@ -57,33 +64,35 @@ template <class It>
 using set_iter_value_t = typename std::iterator_traits<It>::value_type;
 
 template <class InputIt, class Hash = gomap::hash<set_iter_value_t<InputIt>>,
-          class Eq = gomap::default_equal<set_iter_value_t<InputIt>>, class Alloc = std::allocator<set_iter_value_t<InputIt>>>
-  requires(!internal::allocator_like<Hash> && !internal::allocator_like<Eq> && internal::allocator_like<Alloc>)
-set(InputIt, InputIt, std::size_t = 0, Hash = Hash(), Eq = Eq(), Alloc = Alloc())
-    -> set<set_iter_value_t<InputIt>, Hash, Eq, Alloc>;
+          class Eq = gomap::default_equal<set_iter_value_t<InputIt>>,
+          class Alloc = std::allocator<set_iter_value_t<InputIt>>>
+requires(!internal::allocator_like<Hash> && !internal::allocator_like<Eq> && internal::allocator_like<Alloc>)
+    set(InputIt, InputIt, std::size_t = 0, Hash = Hash(), Eq = Eq(), Alloc = Alloc())
+->set<set_iter_value_t<InputIt>, Hash, Eq, Alloc>;
 
 template <class K, class Hash = gomap::hash<K>, class Eq = gomap::default_equal<K>, class Alloc = std::allocator<K>>
-  requires(!internal::allocator_like<Hash> && !internal::allocator_like<Eq> && internal::allocator_like<Alloc>)
-set(std::initializer_list<K>, std::size_t = 0, Hash = Hash(), Eq = Eq(), Alloc = Alloc()) -> set<K, Hash, Eq, Alloc>;
+requires(!internal::allocator_like<Hash> && !internal::allocator_like<Eq> && internal::allocator_like<Alloc>)
+    set(std::initializer_list<K>, std::size_t = 0, Hash = Hash(), Eq = Eq(), Alloc = Alloc())
+->set<K, Hash, Eq, Alloc>;
 
 template <class InputIt, class Alloc>
-  requires internal::allocator_like<Alloc>
-set(InputIt, InputIt, std::size_t, Alloc)
-    -> set<set_iter_value_t<InputIt>, gomap::hash<set_iter_value_t<InputIt>>,
-           gomap::default_equal<set_iter_value_t<InputIt>>, Alloc>;
+requires internal::allocator_like<Alloc> set(InputIt, InputIt, std::size_t, Alloc)
+->set<set_iter_value_t<InputIt>, gomap::hash<set_iter_value_t<InputIt>>,
+      gomap::default_equal<set_iter_value_t<InputIt>>, Alloc>;
 
 template <class InputIt, class Hash, class Alloc>
-  requires(!internal::allocator_like<Hash> && internal::allocator_like<Alloc>)
-set(InputIt, InputIt, std::size_t, Hash, Alloc)
-    -> set<set_iter_value_t<InputIt>, Hash, gomap::default_equal<set_iter_value_t<InputIt>>, Alloc>;
+requires(!internal::allocator_like<Hash> && internal::allocator_like<Alloc>)
+    set(InputIt, InputIt, std::size_t, Hash, Alloc)
+->set<set_iter_value_t<InputIt>, Hash, gomap::default_equal<set_iter_value_t<InputIt>>, Alloc>;
 
 template <class K, class Alloc>
-  requires internal::allocator_like<Alloc>
-set(std::initializer_list<K>, std::size_t, Alloc) -> set<K, gomap::hash<K>, gomap::default_equal<K>, Alloc>;
+requires internal::allocator_like<Alloc> set(std::initializer_list<K>, std::size_t, Alloc)
+->set<K, gomap::hash<K>, gomap::default_equal<K>, Alloc>;
 
 template <class K, class Hash, class Alloc>
-  requires(!internal::allocator_like<Hash> && internal::allocator_like<Alloc>)
-set(std::initializer_list<K>, std::size_t, Hash, Alloc) -> set<K, Hash, gomap::default_equal<K>, Alloc>;
+requires(!internal::allocator_like<Hash> && internal::allocator_like<Alloc>)
+    set(std::initializer_list<K>, std::size_t, Hash, Alloc)
+->set<K, Hash, gomap::default_equal<K>, Alloc>;
 
 namespace pmr {
 template <class K, class Hash = gomap::hash<K>, class Eq = gomap::default_equal<K>>

@@ -80,6 +80,7 @@ struct prehashed {
 template <class K, class Hash>
 struct shard_hasher {
   using is_transparent = void;
+  using is_seeded = void;
   Hash hash;
   std::uint64_t seed = 0;
 

@@ -822,7 +822,6 @@ class driver {
           where.name = "clear_and_release";
           s.m.clear_and_release();
           s.clear();
-          forget_stale_growth_state(s);
           expect(s.m.bucket_count() == 0, "clear_and_release() kept a bucket array");
           expect(s.m.stats().bytes_allocated == 0, "clear_and_release() kept memory");
         } else {
@@ -986,20 +985,6 @@ class driver {
     }
   }
 
-  // KNOWN BUG (stale_growth_state): table::destroy_all (table.hpp), which
-  // clear_and_release() and the source of an element-wise move go through,
-  // resets kind_ but not nevacuate_ nor noverflow_: done in the middle of a
-  // growth, it leaves a table the checker rejects ("growth state without an
-  // old array") and an overflow count that can start a spurious same-size
-  // growth. Unless GOMAP_FUZZ_KNOWN_BUGS is set, the emptied map is replaced
-  // by a fresh one (same allocator and shrink policy) so fuzzing goes on.
-  void forget_stale_growth_state(slot& s) {
-    if (known_bugs() || !s.m.empty()) return;
-    const auto policy = s.m.shrink_policy();
-    s.m = Map(0, hash_, equal(), alloc(s.tag));
-    s.m.set_shrink_policy(policy);
-  }
-
   void move(unsigned variant, slot& s, slot& other) {
     switch (variant) {
       case 0:
@@ -1027,7 +1012,6 @@ class driver {
         Map c(std::move(s.m), alloc(other.tag));
         slot view{Map(), s.model, other.tag, 0, {}};
         compare(view, c);
-        forget_stale_growth_state(s);
         slot empty{Map(), {}, s.tag, 0, {}};
         compare(empty, s.m);  // NOLINT(bugprone-use-after-move): moved-from, must be empty and valid
         const K k = key(in_.key());
@@ -1043,7 +1027,6 @@ class driver {
       }
     }
     // s's entries went to other; s is left empty.
-    forget_stale_growth_state(s);
     other.clear();
     other.model = std::move(s.model);
     s.model.clear();

@@ -201,7 +201,6 @@ std::vector<std::pair<std::string, seed>> situations(kind k) {
 std::vector<std::pair<std::string, seed>> known_bugs() {
   std::vector<std::pair<std::string, seed>> out;
   out.emplace_back("swap_idiom", seed(kind::map_u64, hash_mode::good, 0, key_mode::spread, unequal).fill(10).op(op::swap, 1));
-  out.emplace_back("stale_growth_state", seed(kind::map_u64, hash_mode::good, 0, key_mode::spread, 0).fill(210).op(op::clear, 1));
   out.emplace_back("rehash_empty",
                    seed(kind::map_u64, hash_mode::good, 0, key_mode::spread, 0).fill(600).drain(600).op(op::rehash).u16(20));
   {

@@ -54,7 +54,8 @@ int main(int argc, char** argv) {
   gomap::map<u64, u64> empty;
   auto h4 = reg.add("empty", empty);
 
-  const std::string body = reg.render(om ? gomap::exposition_format::openmetrics : gomap::exposition_format::prometheus_text);
+  const std::string body =
+      reg.render(om ? gomap::exposition_format::openmetrics : gomap::exposition_format::prometheus_text);
   std::fwrite(body.data(), 1, body.size(), stdout);
   return body.empty() ? 1 : 0;
 }

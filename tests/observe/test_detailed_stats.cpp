@@ -9,8 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include <gomap/detailed_stats.hpp>
 #include <gomap/map.hpp>
-#include <gomap/observe/detailed_stats.hpp>
 #include <gomap/set.hpp>
 
 #include "../support/test_support.hpp"
@@ -79,7 +79,7 @@ TEST(DetailedStats, hand_placed_chains_are_counted_exactly) {
   ASSERT_EQ(m.stats().B, 4u);
   for (u64 t = 10; t < 19; ++t) m.emplace(placed(0, t), t);  // 9 keys: a chain of 2 buckets
   for (u64 t = 10; t < 13; ++t) m.emplace(placed(1, t), t);  // 3 keys
-  m.erase(placed(0, 12));  // a tombstone mid-bucket (slots after it are full)
+  m.erase(placed(0, 12));                                    // a tombstone mid-bucket (slots after it are full)
   GOTEST_ASSERT_VALID(m);
 
   const gomap::detailed_map_stats d = gomap::detailed_stats(m);
@@ -187,3 +187,13 @@ TEST(DetailedStats, expected_uniform_entropy_matches_closed_forms) {
 }
 
 }  // namespace
+
+// The scan's own ln(k!) (std::lgamma races on glibc's signgam when two
+// threads scan at once): it must agree with lgamma, computed here on one
+// thread, everywhere the expected entropy evaluates it.
+TEST(DetailedStats, log_factorial_agrees_with_lgamma) {
+  for (double k : {0.0, 1.0, 2.0, 5.0, 15.0, 16.0, 17.0, 100.0, 1e4, 1e6, 1e9}) {
+    const double want = std::lgamma(k + 1);
+    EXPECT_NEAR(gomap::internal::log_factorial(k), want, 1e-12 * std::max(1.0, want)) << k;
+  }
+}

@@ -169,8 +169,8 @@ class prometheus_process {
         ::dup2(fd, 1);
         ::dup2(fd, 2);
       }
-      ::execl(binary.c_str(), binary.c_str(), config.c_str(), storage.c_str(), listen.c_str(),
-              "--log.level=info", static_cast<char*>(nullptr));
+      ::execl(binary.c_str(), binary.c_str(), config.c_str(), storage.c_str(), listen.c_str(), "--log.level=info",
+              static_cast<char*>(nullptr));
       ::_exit(127);
     }
   }
@@ -265,9 +265,9 @@ TEST(PrometheusEndToEnd, prometheus_scrapes_the_gomap_series_in_both_formats) {
   EXPECT_TRUE(eventually(cli, prom, "gomap_growth_events_total{map=\"e2e\",kind=\"grow_start\",job=\"gomap_text\"}",
                          std::to_string(growths)));
   // OpenMetrics counters keep their _total suffix in Prometheus too.
-  EXPECT_TRUE(eventually(
-      cli, prom, "gomap_growth_events_total{map=\"e2e\",kind=\"grow_start\",job=\"gomap_openmetrics\"}",
-      std::to_string(growths)));
+  EXPECT_TRUE(eventually(cli, prom,
+                         "gomap_growth_events_total{map=\"e2e\",kind=\"grow_start\",job=\"gomap_openmetrics\"}",
+                         std::to_string(growths)));
   EXPECT_TRUE(eventually(cli, prom, "up{job=\"gomap_openmetrics\"}", "1"));
 
   // The owner publishes a change; the next scrape carries it.

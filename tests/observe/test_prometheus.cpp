@@ -104,7 +104,7 @@ struct sample_registry {
     ob.on_growth_event(event(k::grow_end, k::shrink_start, 6, 2, 3'000'000'000));  // 3 s
     ob.on_growth_event(event(k::same_size_grow_start, k::same_size_grow_start, 2, 2));
     ob.on_growth_event(event(k::grow_end, k::same_size_grow_start, 2, 2, 1'000'000'000));  // 1 s: on a bound
-    ob.on_growth_event(event(k::grow_start, k::grow_start, 2, 3));  // in progress
+    ob.on_growth_event(event(k::grow_start, k::grow_start, 2, 3));                         // in progress
 
     odd.publish(gomap::map_stats{});
   }
@@ -253,7 +253,7 @@ TEST(MetricsRegistry, registrations_and_observers_outlive_their_registry_safely)
     metrics_registry reg;
     h = reg.add("orphan", m);
   }
-  h.publish(m);  // goes nowhere
+  h.publish(m);                                    // goes nowhere
   for (u64 k = 0; k < 1000; ++k) m.emplace(k, k);  // the observer's counters still exist
   h.reset();
   for (u64 k = 1000; k < 5000; ++k) m.emplace(k, k);  // ...and still after the registration

@@ -142,8 +142,8 @@ TEST(EventRing, concurrent_producers_lose_and_duplicate_nothing) {
 TEST(RingReader, delivers_everything_recorded_before_it_stops) {
   auto ring = std::make_shared<event_ring>(1 << 12);
   std::vector<u64> got;  // touched only by the reader thread until stop() returns
-  gomap::ring_reader reader(ring, [&](const growth_event& e) { got.push_back(e.entries); },
-                            std::chrono::milliseconds(1));
+  gomap::ring_reader reader(
+      ring, [&](const growth_event& e) { got.push_back(e.entries); }, std::chrono::milliseconds(1));
   for (u64 i = 0; i < 3000; ++i) ASSERT_TRUE(ring->try_push(numbered(1, i)));
   reader.stop();
   reader.stop();  // idempotent

@@ -14,13 +14,14 @@
 namespace {
 using u64 = std::uint64_t;
 struct low_bits_hash {  // k's bucket is k mod 2^B: a test can fill one chain
+  using is_seeded = void;
   u64 operator()(u64 k, u64 /*seed*/) const noexcept { return k | (u64{0xAB} << 56); }
 };
 }  // namespace
 
 int main() {
   gomap::map<u64, u64> m;
-  for (u64 k = 0; k < 100000; ++k) m.emplace(k, k);         // grow_start, grow_end
+  for (u64 k = 0; k < 100000; ++k) m.emplace(k, k);  // grow_start, grow_end
   for (u64 k = 0; k < 99000; ++k) m.erase(k);
   for (u64 k = 0; k < 5000; ++k) m.emplace(1000000 + k, k);  // shrink_start, grow_end
 

@@ -21,7 +21,9 @@ namespace {
 template <class C>
 void describe(char* out, std::size_t n, const char* name, const C& c) {
   const gomap::map_stats s = c.stats();
-  const char* kind = s.same_size_grow ? "same-size growth" : s.old_bucket_count > s.bucket_count ? "shrinking" : "doubling";
+  const char* kind = s.same_size_grow                      ? "same-size growth"
+                     : s.old_bucket_count > s.bucket_count ? "shrinking"
+                                                           : "doubling";
   char growth[128];
   if (s.growing) {
     std::snprintf(growth, sizeof growth, "%s from %zu bucket%s: %zu/%zu evacuated", kind, s.old_bucket_count,
@@ -30,8 +32,8 @@ void describe(char* out, std::size_t n, const char* name, const C& c) {
     std::snprintf(growth, sizeof growth, "not growing");
   }
   std::snprintf(out, n, "%s with %zu element%s (B=%u, %zu bucket%s, %s, %zu overflow bucket%s)", name, s.size,
-                s.size == 1 ? "" : "s", s.B, s.bucket_count, s.bucket_count == 1 ? "" : "s", growth,
-                s.overflow_buckets, s.overflow_buckets == 1 ? "" : "s");
+                s.size == 1 ? "" : "s", s.B, s.bucket_count, s.bucket_count == 1 ? "" : "s", growth, s.overflow_buckets,
+                s.overflow_buckets == 1 ? "" : "s");
 }
 
 // Fills what it allocates with 0xa5 bytes, which read as live tophash bytes
@@ -44,11 +46,11 @@ struct poison_allocator {
   template <class U>
   poison_allocator(const poison_allocator<U>&) noexcept {}
   T* allocate(std::size_t n) {
-    void* p = ::operator new(n * sizeof(T), std::align_val_t{alignof(T)});
+    void* p = ::operator new (n * sizeof(T), std::align_val_t{alignof(T)});
     std::memset(p, 0xa5, n * sizeof(T));
     return static_cast<T*>(p);
   }
-  void deallocate(T* p, std::size_t) noexcept { ::operator delete(p, std::align_val_t{alignof(T)}); }
+  void deallocate(T* p, std::size_t) noexcept { ::operator delete (p, std::align_val_t{alignof(T)}); }
   friend bool operator==(const poison_allocator&, const poison_allocator&) noexcept { return true; }
 };
 template <class K, class V>
@@ -73,10 +75,10 @@ char growing_summary[256];
 char shrinking_summary[256];
 char chained_summary[256];
 char wide_chained_summary[256];
-int growing_inserted = 0;   // keys 0..growing_inserted-1 went in; multiples of 5 were erased
-int shrinking_first = 0;    // keys shrinking_first..shrinking_last are in
+int growing_inserted = 0;  // keys 0..growing_inserted-1 went in; multiples of 5 were erased
+int shrinking_first = 0;   // keys shrinking_first..shrinking_last are in
 int shrinking_last = 0;
-int chained_count = 0;      // keys 0..chained_count-1
+int chained_count = 0;  // keys 0..chained_count-1
 
 __attribute__((noinline)) void stop_here() { asm volatile(""); }
 

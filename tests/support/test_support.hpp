@@ -161,6 +161,7 @@ class counted_scope {
 // bucket index (low B bits) is `bucket` and the tophash (top byte) is `tag`.
 // Use tags >= 5 (0-4 are markers; the engine raises them by 5).
 struct placed_hash {
+  using is_seeded = void;
   std::uint64_t operator()(std::uint64_t k, std::uint64_t /*seed*/) const noexcept { return (k >> 8) | (k << 56); }
 };
 inline constexpr std::uint64_t placed(std::uint64_t bucket, std::uint64_t tag) { return (bucket << 8) | tag; }

@@ -24,8 +24,8 @@ import gdb.printing
 # ---- ENGINE LAYOUT ---------------------------------------------------------
 # Everything this file knows about the engine's field names and memory
 # layout is in this section (include/gomap/internal/table.hpp, bucket.hpp,
-# container.hpp). When the engine's state changes, change only this
-# section; tests/packaging/check_gdb.py compares exact output and tells.
+# bucket_array.hpp, container.hpp). When the engine's state changes, change
+# only this section; tests/packaging/check_gdb.py compares exact output and tells.
 
 BUCKET_SLOTS = 8  # bucket_slots
 EMPTY_REST = 0  # tophash markers (bucket.hpp): 2-4 mark an evacuated slot
@@ -54,7 +54,8 @@ class _Array(object):
 
 
 class _State(object):
-    """The engine state the printers read."""
+    """The engine state the printers read (table's fields live in its bases,
+    table_contents and friends: gdb finds them by name through the bases)."""
 
     def __init__(self, table):
         self.count = int(table["count_"])
@@ -77,8 +78,9 @@ def _overflow_bucket(header, value_type):
 
 def _iterator_parts(it):
     """(the entry's tophash byte address, a pointer to the entry) of a
-    table_iterator; the address is 0 for end()."""
-    return int(it["th_"]), it["s_"]
+    table_iterator (its slot_position p_); the address is 0 for end()."""
+    p = it["p_"]
+    return int(p["th"]), p["s"]
 
 
 # ---- END OF ENGINE LAYOUT --------------------------------------------------

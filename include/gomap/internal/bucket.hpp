@@ -103,11 +103,63 @@ struct bucket_ref {
   explicit operator bool() const noexcept { return tophash != nullptr; }
   overflow_header* overflow() const noexcept { return *link; }
   bucket_ref next() const noexcept { return of(*link); }
+  // Whether overflow bucket c comes right after this one.
+  bool links_to(bucket_ref c) const noexcept { return reinterpret_cast<unsigned char*>(*link) == c.tophash; }
   void reset() const noexcept {
     std::memset(tophash, 0, bucket_slots);  // every slot empty_rest
     *link = nullptr;
   }
   friend bool operator==(bucket_ref a, bucket_ref b) noexcept { return a.tophash == b.tophash; }
+};
+
+// Where an overflow bucket's slots start: after its header, at the value
+// type's alignment.
+template <class Value>
+inline constexpr std::size_t overflow_slot_offset = (sizeof(overflow_header) + alignof(Value) - 1) / alignof(Value) *
+                                                    alignof(Value);
+
+template <class Value>
+inline Value* overflow_slots(bucket_ref c) noexcept {
+  return reinterpret_cast<Value*>(c.tophash + overflow_slot_offset<Value>);
+}
+
+// The one walk along a chain, Go's `for ; b != nil; b = b.overflow(t)`: the
+// bucket it stands on and that bucket's slots. Every chain walk (probes,
+// inserts, evacuation, erase, iteration, range, the checker, the inspector)
+// goes through it, so a change of the chain's representation is made here.
+template <class Value>
+class chain_cursor {
+ public:
+  chain_cursor() noexcept = default;
+  chain_cursor(bucket_ref head, Value* slots) noexcept : b_(head), s_(slots) {}
+
+  explicit operator bool() const noexcept { return static_cast<bool>(b_); }
+  bucket_ref bucket() const noexcept { return b_; }
+  std::uint8_t* tophash() const noexcept { return b_.tophash; }
+  Value* slots() const noexcept { return s_; }
+  // Another bucket follows (reads the link).
+  bool goes_on() const noexcept { return b_.overflow() != nullptr; }
+  // To the next bucket; at the end of the chain the cursor becomes false.
+  chain_cursor& operator++() noexcept {
+    b_ = b_.next();
+    if (b_) s_ = overflow_slots<Value>(b_);
+    return *this;
+  }
+  // To the next bucket, which goes_on() said exists.
+  void step() noexcept {
+    b_ = b_.next();
+    s_ = overflow_slots<Value>(b_);
+  }
+  // Onto overflow bucket c (one just chained after this one).
+  void move_to(bucket_ref c) noexcept {
+    b_ = c;
+    s_ = overflow_slots<Value>(c);
+  }
+  friend bool operator==(const chain_cursor& a, const chain_cursor& b) noexcept { return a.b_ == b.b_; }
+
+ private:
+  bucket_ref b_;
+  Value* s_ = nullptr;
 };
 
 // Go's evacuated(b): an old bucket whose first slot carries an evacuation mark

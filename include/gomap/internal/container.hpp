@@ -81,7 +81,11 @@ class container {
   // entries at load factor 6.5. A hint of 8 or less allocates nothing until
   // the first insert. Throws std::length_error if hint > max_size().
 
-  container() = default;
+  // Needs a default-constructible hasher, equality and allocator (without
+  // them std::is_default_constructible is false, not an error).
+  container() requires std::conjunction_v<std::is_default_constructible<Hash>, std::is_default_constructible<Eq>,
+                                          std::is_default_constructible<Alloc>, std::is_default_constructible<Observer>>
+  = default;
   explicit container(size_type hint, const hasher& h = hasher(), const key_equal& e = key_equal(),
                      const allocator_type& a = allocator_type())
       : t_(hint, h, e, a) {}
@@ -114,11 +118,22 @@ class container {
   // a fresh seed, so their iteration order differs from the source's. O(n).
   container(const container& o) = default;
   container(const container& o, const allocator_type& a) : t_(o.t_, a) {}
-  // Moves steal the arrays (O(1)); the source is left empty and valid.
+  // Moves steal the arrays (O(1)); the source is left empty and valid, and
+  // iterators into the source stay valid, now into the new container (C++23,
+  // LWG 2321). noexcept when the hasher's and the equality's moves are.
+  // With an allocator: O(1) as well when it compares equal to the source's
+  // (noexcept when allocators always compare equal); otherwise every element
+  // is move-constructed into the new arrays (O(n), iterators invalidated)
+  // and the source is left empty.
   container(container&& o) = default;
-  container(container&& o, const allocator_type& a) : t_(std::move(o.t_), a) {}
+  container(container&& o, const allocator_type& a) noexcept(noexcept(table_type(std::move(o.t_), a)))
+      : t_(std::move(o.t_), a) {}
 
   container& operator=(const container& o) = default;  // strong guarantee
+  // With an allocator that propagates or always compares equal: O(1), the
+  // source's arrays are taken (its iterators then point into *this).
+  // Otherwise, when the allocators differ, every element is move-constructed
+  // (never copied, whatever its move may throw), as std requires.
   container& operator=(container&& o) = default;
   container& operator=(std::initializer_list<value_type> il) {
     container tmp(il, il.size(), hash_function(), key_eq(), get_allocator());
@@ -215,9 +230,7 @@ class container {
     t_.erase_at(pos);
     return unconst(next);
   }
-  iterator erase(iterator pos) noexcept
-    requires(!std::is_same_v<iterator, const_iterator>)
-  {
+  iterator erase(iterator pos) noexcept requires(!std::is_same_v<iterator, const_iterator>) {
     return erase(const_iterator(pos));
   }
   iterator erase(const_iterator first, const_iterator last) noexcept {
@@ -226,13 +239,14 @@ class container {
   }
   // Erases the entry with this key, if any; returns how many were erased (0 or 1).
   template <class K = key_type>
-    requires(!std::is_convertible_v<const K&, const_iterator>)
-  size_type erase(const key_arg<K>& key) {
+  requires(!std::is_convertible_v<const K&, const_iterator>) size_type erase(const key_arg<K>& key) {
     return t_.erase_key(key);
   }
 
   // Swaps contents, hashers, equalities (and allocators when they propagate
-  // on swap). O(1). Iterators stay valid but refer to the other container.
+  // on swap). O(1). Iterators, pointers and references stay valid and refer
+  // to the same elements, now in the other container (an iterator reaches
+  // its table through the arrays it walks, so it follows them).
   void swap(container& o) noexcept(noexcept(std::declval<table_type&>().swap(std::declval<table_type&>()))) {
     t_.swap(o.t_);
   }
@@ -247,8 +261,7 @@ class container {
     return node;
   }
   template <class K = key_type>
-    requires(!std::is_convertible_v<const K&, const_iterator>)
-  node_type extract(const key_arg<K>& key) {
+  requires(!std::is_convertible_v<const K&, const_iterator>) node_type extract(const key_arg<K>& key) {
     auto it = find(key);
     return it == end() ? node_type() : extract(it);
   }
@@ -322,10 +335,20 @@ class container {
   bool contains(const key_arg<K>& key) const {
     return t_.contains(key);
   }
+  // 0 or 1 for a key_type argument. For another key type (a transparent
+  // hasher and equality), the number of stored keys equivalent to it, which
+  // may be more than one where the equality is coarser than the keys' own.
   template <class K = key_type>
   size_type count(const key_arg<K>& key) const {
-    return t_.contains(key) ? 1 : 0;
+    if constexpr (heterogeneous && !std::is_same_v<std::remove_cvref_t<K>, key_type>) {
+      return t_.count_equivalent(key);
+    } else {
+      return t_.contains(key) ? 1 : 0;
+    }
   }
+  // [find(key), std::next(find(key))), or {end(), end()}. Differs from std: with a transparent equality under which
+  // several stored keys are equivalent to `key`, the range holds the first one found only (they are not adjacent in a
+  // bucket chain, so no range could hold all of them); count() gives their number, iteration with key_eq() finds them.
   template <class K = key_type>
   std::pair<iterator, iterator> equal_range(const key_arg<K>& key) {
     auto it = find(key);
@@ -341,7 +364,10 @@ class container {
 
   // 2^B, or 0 before the first allocation.
   size_type bucket_count() const noexcept { return t_.bucket_count(); }
-  // Entries per bucket: Go's load measure (grows at 6.5).
+  // Entries per bucket: Go's load measure (grows at 6.5). Differs from std:
+  // a one-bucket table (B = 0) holds up to 8 entries before it doubles (Go's
+  // `count > bucketCnt` rule), so load_factor() reaches 8 there while
+  // max_load_factor() says 6.5; from two buckets on it never exceeds 6.5.
   float load_factor() const noexcept {
     return bucket_count() ? static_cast<float>(size()) / static_cast<float>(bucket_count()) : 0.0f;
   }
@@ -384,7 +410,7 @@ class container {
   key_equal key_eq() const { return t_.key_eq(); }
   allocator_type get_allocator() const { return t_.get_allocator(); }
 
-  // A snapshot of the table (DESIGN.md's map_stats). O(1): every field is a
+  // A snapshot of the table (map_stats, stats.hpp). O(1): every field is a
   // counter kept exact by the engine (the table checker verifies them), so it
   // may be sampled as often as wanted. gomap::detailed_stats() walks the
   // chains for histograms and entropy.
@@ -407,8 +433,6 @@ class container {
   }
 
  protected:
-  template <class, class, class, class, class>
-  friend class container;
   friend struct table_access;
 
   template <class... Args>
@@ -459,15 +483,25 @@ class container {
   }
 
   // emplace(pair-like p): the key is p.first when it already is a key_type.
+  // Anything else (a type that only converts to value_type) is converted
+  // once, into the node emplace_built builds.
   template <class P>
   std::pair<iterator, bool> emplace_map_one(P&& p) {
-    if constexpr (requires { p.first; } && std::is_same_v<std::remove_cvref_t<decltype(p.first)>, key_type>) {
+    if constexpr (has_key_first<P>) {
       const key_type& k = p.first;
       return t_.find_or_insert(k, [&](value_type* slot) { construct(slot, std::forward<P>(p)); });
     } else {
       return emplace_built(std::forward<P>(p));
     }
   }
+  template <class P>
+  static constexpr bool has_key_first = [] {
+    if constexpr (requires(P & p) { p.first; }) {
+      return std::is_same_v<std::remove_cvref_t<decltype(std::declval<P&>().first)>, key_type>;
+    } else {
+      return false;
+    }
+  }();
 
   // emplace(k, v): no element is built when k (a key_type) is present.
   template <class K, class V>

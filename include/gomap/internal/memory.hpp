@@ -30,7 +30,7 @@
 
 namespace gomap::internal {
 
-inline constexpr std::size_t mapped_threshold = std::size_t{1} << 20;    // 1 MiB
+inline constexpr std::size_t mapped_threshold = std::size_t{1} << 20;  // 1 MiB
 // 64 KiB per write: ~4 us of munmap here (~60 us per MiB). Larger pieces put
 // every write that pays one in the p99.99 band of a 10^7-insert run (256 KiB:
 // ~15 us, and a 256 MiB array takes ~1000 of them); smaller ones hold the
@@ -44,9 +44,9 @@ inline constexpr std::size_t hugepage_threshold = std::size_t{4} << 20;  // 4 Mi
 // One contiguous allocation: a bucket array with its preallocated overflow buckets.
 struct block {
   void* ptr = nullptr;
-  std::size_t bytes = 0;    // bytes requested (what bytes_allocated reports)
-  bool mapped = false;      // came from mmap; returned through the retire queue
-  bool zeroed = false;      // known to be zero-filled
+  std::size_t bytes = 0;  // bytes requested (what bytes_allocated reports)
+  bool mapped = false;    // came from mmap; returned through the retire queue
+  bool zeroed = false;    // known to be zero-filled
 };
 
 template <std::size_t Align>

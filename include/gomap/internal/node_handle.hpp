@@ -25,6 +25,10 @@ class node_handle {
 
   constexpr node_handle() noexcept = default;
   node_handle(node_handle&& o) noexcept(std::is_nothrow_move_constructible_v<value_type>) { take(o); }
+  // Self-move-assignment (n = std::move(n)) leaves the node as it was, its
+  // element included. The standard leaves that case unspecified; libstdc++
+  // empties the node instead. gomap keeps the element, as a self-assignment
+  // that destroys the value would surprise more than it helps.
   node_handle& operator=(node_handle&& o) noexcept(std::is_nothrow_move_constructible_v<value_type>) {
     if (this != &o) {
       reset();
@@ -40,22 +44,10 @@ class node_handle {
   allocator_type get_allocator() const { return *alloc_; }
 
   // Map nodes: the key may be changed before the node is inserted again.
-  key_type& key() const noexcept
-    requires Policy::is_map
-  {
-    return const_cast<key_type&>(slot()->first);
-  }
-  auto& mapped() const noexcept
-    requires Policy::is_map
-  {
-    return slot()->second;
-  }
+  key_type& key() const noexcept requires Policy::is_map { return const_cast<key_type&>(slot()->first); }
+  auto& mapped() const noexcept requires Policy::is_map { return slot()->second; }
   // Set nodes.
-  value_type& value() const noexcept
-    requires(!Policy::is_map)
-  {
-    return *slot();
-  }
+  value_type& value() const noexcept requires(!Policy::is_map) { return *slot(); }
 
   void swap(node_handle& o) noexcept(std::is_nothrow_move_constructible_v<value_type>) {
     node_handle tmp(std::move(o));

@@ -1,7 +1,8 @@
 // gomap/internal/policy.hpp: what differs between a map and a set, for the engine.
 //
 // A policy names the stored type, how to get the key out of it, and how to
-// construct, destroy and transfer (move during evacuation) an element.
+// construct, destroy and transfer (move during evacuation) an element, and
+// how to move-construct one (a move across unequal allocators).
 #pragma once
 
 #include <memory>
@@ -39,16 +40,21 @@ struct map_policy {
 
   static constexpr bool nothrow_move =
       std::is_nothrow_move_constructible_v<K> && std::is_nothrow_move_constructible_v<V>;
-  static constexpr bool transfer_moves =
-      transfer_moves_v<nothrow_move, std::is_copy_constructible_v<K> && std::is_copy_constructible_v<V>>;
+  static constexpr bool transfer_moves = transfer_moves_v < nothrow_move,
+                        std::is_copy_constructible_v<K>&&std::is_copy_constructible_v < V >>
+      ;
 
   // The key of a stored pair is const to users; the engine moves it when it
   // relocates the element and destroys the source right after, the same
   // liberty every open-addressing map with pair<const K, V> slots takes.
   template <class A>
+  static void move_construct(A& a, value_type* dst, value_type* src) noexcept(nothrow_move) {
+    construct(a, dst, std::move(const_cast<K&>(src->first)), std::move(src->second));
+  }
+  template <class A>
   static void transfer(A& a, value_type* dst, value_type* src) noexcept(nothrow_move) {
     if constexpr (transfer_moves) {
-      construct(a, dst, std::move(const_cast<K&>(src->first)), std::move(src->second));
+      move_construct(a, dst, src);
     } else {
       construct(a, dst, std::as_const(*src));
     }
@@ -77,9 +83,13 @@ struct set_policy {
   static constexpr bool transfer_moves = transfer_moves_v<nothrow_move, std::is_copy_constructible_v<K>>;
 
   template <class A>
+  static void move_construct(A& a, value_type* dst, value_type* src) noexcept(nothrow_move) {
+    construct(a, dst, std::move(*src));
+  }
+  template <class A>
   static void transfer(A& a, value_type* dst, value_type* src) noexcept(nothrow_move) {
     if constexpr (transfer_moves) {
-      construct(a, dst, std::move(*src));
+      move_construct(a, dst, src);
     } else {
       construct(a, dst, std::as_const(*src));
     }

@@ -31,7 +31,7 @@
 #include <type_traits>
 #include <utility>
 
-#include "table.hpp"
+#include "table_view.hpp"
 
 namespace gomap::internal {
 
@@ -39,45 +39,43 @@ struct range_walker {
   // Calls f(entry) for every entry, Go's way. f may return bool: false stops.
   // Returns false if f stopped the walk.
   template <class Table, class F>
-  static bool walk(const Table& t, F&& f) {
-    t.writing_.check_iteration();
-    if (t.count_ == 0) return true;
-    typename Table::range_pin pin(t);
+  static bool walk(const Table& table, F&& f) {
+    const table_view<Table> t(table);
+    t.check_iteration();
+    if (t.size() == 0) return true;
+    const auto pin = t.pin();
     // The arrays as of the start. Evacuation is frozen while the pin lives,
     // so which old buckets are evacuated cannot change under the walk; a
     // growth that starts inside f turns cur into the old array, unevacuated.
-    const auto cur = t.cur_;
-    const auto old = t.old_;
-    const grow_kind kind = t.kind_;
-    const std::size_t nevacuate = t.nevacuate_;
+    const auto cur = t.current();
+    const auto old = t.old();
+    const grow_kind kind = t.kind();
+    const std::size_t nevacuate = t.nevacuate();
     const std::size_t n = cur.nbuckets();
     const std::uint64_t r = random_u64();
     const std::size_t start = r & (n - 1);
     const unsigned offset = static_cast<unsigned>(r >> 58) & (bucket_slots - 1);
+    const auto all = [](const auto&) { return true; };
 
     for (std::size_t k = 0; k < n; ++k) {
       const std::size_t b = (start + k) & (n - 1);
       if (!old.tophash) {
-        if (!walk_chain(t, cur, b, offset, f, [](const auto&) { return true; })) return false;
+        if (!walk_chain(t, cur.chain(b), offset, f, all)) return false;
         continue;
       }
       // A growth was in progress at the start.
       const bool live = kind == grow_kind::shrinking ? b < nevacuate : is_evacuated(old.th(b & old.mask()));
-      if (live && !walk_chain(t, cur, b, offset, f, [](const auto&) { return true; })) return false;
+      if (live && !walk_chain(t, cur.chain(b), offset, f, all)) return false;
       if (kind == grow_kind::shrinking) {
         // Old buckets b, b + n, b + 2n... all land in b: no filter needed.
         for (std::size_t ob = b; ob < old.nbuckets(); ob += n)
-          if (!is_evacuated(old.th(ob)) &&
-              !walk_chain(t, old, ob, offset, f, [](const auto&) { return true; }))
-            return false;
+          if (!is_evacuated(old.th(ob)) && !walk_chain(t, old.chain(ob), offset, f, all)) return false;
       } else if (!live) {
         // The old bucket also holds entries of the other half of a doubling:
         // keep those whose hash puts them in bucket b.
-        const std::size_t ob = b & old.mask();
         const bool filter = kind == grow_kind::doubling;
-        if (!walk_chain(t, old, ob, offset, f, [&](const auto& v) {
-              return !filter || (t.hash_of(Table::policy_key(v)) & (n - 1)) == b;
-            }))
+        if (!walk_chain(t, old.chain(b & old.mask()), offset, f,
+                        [&](const auto& v) { return !filter || (t.hash_of(v) & (n - 1)) == b; }))
           return false;
       }
     }
@@ -88,19 +86,17 @@ struct range_walker {
   // Produces the live slots of one chain, in chain order, each bucket's
   // slots rotated by `offset`. Reads the overflow link only after the whole
   // bucket, so that buckets f chains on meanwhile are walked too.
-  template <class Table, class Array, class F, class Keep>
-  static bool walk_chain(const Table& t, const Array& a, std::size_t b, unsigned offset, F& f, Keep&& keep) {
-    bucket_ref c = a.bucket(b);
-    auto* s = a.slots_of(b);
-    while (c) {
+  template <class View, class Cursor, class F, class Keep>
+  static bool walk_chain(const View& t, Cursor k, unsigned offset, F& f, Keep&& keep) {
+    for (; k; ++k) {
       for (unsigned j = 0; j < bucket_slots; ++j) {
         const unsigned i = (j + offset) & (bucket_slots - 1);
-        if (c.tophash[i] < min_tophash || !keep(s[i])) continue;
-        if (!call(f, s[i])) return false;
-        t.writing_.check_iteration();
+        if (k.tophash()[i] < min_tophash) continue;
+        auto& v = k.slots()[i];
+        if (!keep(v)) continue;
+        if (!call(f, v)) return false;
+        t.check_iteration();
       }
-      c = c.next();
-      if (c) s = Table::ovf_slots(c);
     }
     return true;
   }

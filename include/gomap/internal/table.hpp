@@ -67,6 +67,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -82,9 +83,12 @@
 
 #include "../hash.hpp"
 #include "../observe/events.hpp"
+#include "../shrink_policy.hpp"
 #include "../stats.hpp"
 #include "audit_hook.hpp"
 #include "bucket.hpp"
+#include "bucket_array.hpp"
+#include "debug.hpp"
 #include "memory.hpp"
 #include "misuse.hpp"
 
@@ -110,16 +114,7 @@ inline std::uint64_t random_u64() noexcept {
 
 enum class grow_kind : std::uint8_t { none, doubling, same_size, shrinking };
 
-// Whether erases give memory back. `never` is Go's behaviour, kept for
-// comparison: a Go map keeps every bucket it ever grew to.
-enum class shrink_policy : std::uint8_t { shrink, never };
-}  // namespace gomap::internal
-
-namespace gomap {
-using internal::shrink_policy;
-}  // namespace gomap
-
-namespace gomap::internal {
+using gomap::shrink_policy;
 
 // A shrink is due when the load falls below max / shrink_load_divisor
 // (6.5 / 4 = 1.625 entries per bucket).
@@ -130,18 +125,91 @@ inline constexpr unsigned min_auto_shrink_b = 4;
 inline constexpr std::size_t shrink_step_entries = 32;
 inline constexpr std::size_t shrink_step_buckets = 1024;
 
+// A table's state, grouped by what happens to it when the table is moved,
+// swapped, cleared or destroyed, so that each of those is written once over
+// the groups (steal, swap_all, clear, destroy_all) and a new field needs no
+// edit there:
+//   contents   what moves with the elements; reset to {} in a moved-from or
+//              emptied table (destroy_all);
+//   counts     lifetime counters: move with the contents, survive
+//              clear() and clear_and_release();
+//   settings   the seed and the shrink rules: a move copies them (the
+//              source keeps its own), a swap swaps them.
+// The hasher, equality, allocator and observer are the policies, beside them.
+template <class Array, bool Timed>
+struct table_contents {
+  Array cur_;  // Go's buckets
+  Array old_;  // Go's oldbuckets: non-null tophash while growing
+  std::size_t count_ = 0;
+  std::size_t tombstones_ = 0;         // slots marked empty_one, both arrays (exact)
+  std::size_t fast_insert_limit_ = 0;  // see refresh_fast_insert_limit()
+  std::size_t nevacuate_ = 0;          // old buckets below this are evacuated
+  std::size_t noverflow_ = 0;          // Go's approximate overflow count of cur_
+  std::size_t ovf_allocated_ = 0;      // overflow buckets allocated one by one (bytes_allocated)
+  std::size_t shrink_below_ = 0;       // a shrink is due below this count (0: none)
+  grow_kind kind_ = grow_kind::none;
+  retire_queue retired_;
+  [[no_unique_address]] growth_clock<Timed> clock_{};
+};
+
+struct table_counts {
+  std::uint64_t growths_ = 0;
+  std::uint64_t same_size_growths_ = 0;
+  std::uint64_t shrinks_ = 0;
+#if GOMAP_DEBUG
+  std::uint64_t generation_ = 0;  // operations that invalidated iterators (debug.hpp)
+#endif
+};
+
+struct table_settings {
+  std::uint64_t seed_ = random_u64();  // Go's hash0
+  std::uint64_t rng_ = seed_ | 1;      // xorshift state for incr_noverflow's sampling
+  shrink_policy shrink_ = shrink_policy::shrink;
+  unsigned shrink_floor_b_ = min_auto_shrink_b;  // automatic shrinks stop here
+};
+
+// Where an iterator stands: enough for the engine to step it and to erase
+// at it (the iterator holds one and hands it to the engine).
+template <class Value>
+struct slot_position {
+  const std::uint8_t* arr = nullptr;  // tophash bytes of an array of its table (table::owner_of)
+  std::uint8_t* th = nullptr;         // the entry's tophash byte; null for end()
+  Value* s = nullptr;                 // the entry
+  std::size_t pos = 0;                // iteration position of its chain
+#if GOMAP_DEBUG
+  std::uint64_t gen = 0;  // the table's generation when the iterator was made (debug.hpp)
+#endif
+
+  // Slot i of a bucket (its tophash bytes and slots) in the chain at pos.
+  static slot_position at(const std::uint8_t* arr, std::uint8_t* th, Value* s, std::size_t i,
+                          std::size_t pos) noexcept {
+    return {arr, th + i, s + i, pos};
+  }
+  // A bucket's tophash bytes are 8-aligned (bucket_array.hpp): the slot
+  // index is in the pointer's low bits.
+  std::size_t slot_index() const noexcept { return reinterpret_cast<std::uintptr_t>(th) % bucket_slots; }
+  std::uint8_t* bucket_tophash() const noexcept { return th - slot_index(); }
+  Value* bucket_slots_start() const noexcept { return s - slot_index(); }
+  void move_within_bucket(std::size_t i) noexcept {
+    s = bucket_slots_start() + i;
+    th = bucket_tophash() + i;
+  }
+};
+
 template <class Table, bool Const>
 class table_iterator;
+template <class Table>
+class table_view;
 struct table_access;
-struct table_checker;
-struct table_inspector;
-struct range_walker;
 
 template <class Policy, class Hash, class Eq, class Alloc, class Observer = no_observer>
-class table {
+class table : private table_contents<bucket_array<typename Policy::value_type, Alloc>, Observer::enabled>,
+              private table_counts,
+              private table_settings {
   static_assert(growth_observer<Observer>,
                 "gomap: an Observer needs `static constexpr bool enabled` and "
                 "`void on_growth_event(const gomap::growth_event&) noexcept`");
+
  public:
   using key_type = typename Policy::key_type;
   using value_type = typename Policy::value_type;
@@ -151,6 +219,7 @@ class table {
   using allocator_type = Alloc;
   using iterator = table_iterator<table, Policy::const_iterators>;
   using const_iterator = table_iterator<table, true>;
+  using position = slot_position<value_type>;
 
  private:
   using alloc_traits = std::allocator_traits<Alloc>;
@@ -158,75 +227,28 @@ class table {
                 "gomap: the allocator's value_type must be the container's value_type "
                 "(std::pair<const K, V> for a map, K for a set)");
 
-  static constexpr std::size_t align = std::max<std::size_t>(alignof(overflow_header), alignof(value_type));
-  using blocks = block_source<Alloc, align>;
-  // Every bucket's tophash bytes start at a multiple of 8 (blocks, the
-  // per-bucket words in them, overflow headers): an iterator finds its slot
-  // index in its tophash pointer's low bits.
-  static_assert(align % bucket_slots == 0 && sizeof(overflow_header) % bucket_slots == 0);
+  using layout = bucket_layout<value_type, Alloc>;
+  using bucket_array = internal::bucket_array<value_type, Alloc>;
+  using cursor = chain_cursor<value_type>;
+  static constexpr unsigned max_b = layout::max_b;
 
-  static constexpr std::size_t round_up(std::size_t n, std::size_t a) { return (n + a - 1) / a * a; }
-  // An overflow bucket: header, then 8 slots.
-  static constexpr std::size_t ovf_slot_offset = round_up(sizeof(overflow_header), alignof(value_type));
-  static constexpr std::size_t ovf_bucket_bytes = round_up(ovf_slot_offset + bucket_slots * sizeof(value_type), align);
-  // A main bucket's share of an array: tophash word, link, 8 slots.
-  static constexpr std::size_t bucket_bytes = bucket_slots + sizeof(overflow_header*) + bucket_slots * sizeof(value_type);
-
-  // Go's B is a uint8; here the largest B is the one whose array, old and new
-  // together, still fits in half the address space.
-  static constexpr unsigned compute_max_b() {
-    unsigned b = 0;
-    const std::size_t limit = static_cast<std::size_t>(std::numeric_limits<std::ptrdiff_t>::max()) / 4;
-    while (b < 62 && (std::size_t{1} << (b + 1)) <= limit / bucket_bytes) ++b;
-    return b;
-  }
-  static constexpr unsigned max_b = compute_max_b();
-
-  // One bucket array: Go's buckets or oldbuckets, with its overflow pool.
-  struct bucket_array {
-    std::uint8_t* tophash = nullptr;  // 8 bytes per bucket; null before the first allocation
-    overflow_header** links = nullptr;  // one overflow link per bucket
-    std::uint64_t* chained = nullptr;   // one bit per bucket: see may_chain()
-    value_type* slots = nullptr;
-    unsigned char* pool = nullptr;  // preallocated overflow buckets
-    std::size_t pool_used = 0;
-    std::size_t pool_size = 0;
-    std::size_t overflow = 0;  // overflow buckets chained in this array (exact)
-    unsigned B = 0;            // kept even before the first allocation (from a hint)
-    block mem;
-
-    std::size_t bucket_mask = 0;  // nbuckets() - 1, kept for the probes
-    std::size_t nbuckets() const noexcept { return std::size_t{1} << B; }
-    std::size_t mask() const noexcept { return bucket_mask; }
-    void set_b(unsigned b) noexcept {
-      B = b;
-      bucket_mask = nbuckets() - 1;
-    }
-    value_type* slots_of(std::size_t b) const noexcept { return slots + b * bucket_slots; }
-    std::uint8_t* th(std::size_t b) const noexcept { return tophash + b * bucket_slots; }
-    bucket_ref bucket(std::size_t b) const noexcept { return bucket_ref{th(b), links + b}; }
-    // Whether main bucket b may have an overflow bucket. Clear means its link
-    // is null, so a lookup that finds the bucket full learns that the chain
-    // ends from a bit array 1/64 the size of the links (B = 21: 256 KiB, which
-    // stays in cache) instead of a random read of the 16 MiB link array
-    // (10^7 entries: find_miss -16%, erase -9%). Inserts do not consult it:
-    // there the link read, issued early by speculation, measured 5% faster
-    // than a bit test in front of it. A bit is set where a main bucket gets
-    // an overflow bucket (the one place: new_overflow) and cleared only with
-    // the whole array (make_array, reset_all_buckets); a set bit over a null
-    // link (a chain freed since, by an undone evacuation) costs one link read.
-    bool may_chain(std::size_t b) const noexcept { return (chained[b / 64] >> (b % 64)) & 1; }
-    void mark_chained(std::size_t b) const noexcept { chained[b / 64] |= std::uint64_t{1} << (b % 64); }
-    // The main bucket whose link is `link`, or npos for an overflow bucket's.
-    std::size_t main_bucket_of(overflow_header* const* link) const noexcept {
-      return link >= links && link < links + nbuckets() ? static_cast<std::size_t>(link - links) : npos;
-    }
-    static constexpr std::size_t npos = ~std::size_t{0};
-    bool owns_pool_bucket(const overflow_header* c) const noexcept {
-      auto p = reinterpret_cast<const unsigned char*>(c);
-      return p >= pool && p < pool + pool_size * ovf_bucket_bytes;
-    }
-  };
+  using contents = table_contents<bucket_array, Observer::enabled>;
+  contents& state() noexcept { return *this; }
+  table_counts& counts() noexcept { return *this; }
+  table_settings& settings() noexcept { return *this; }
+  // The fields, by their names (the groups are dependent bases).
+  using contents::clock_;
+  using contents::count_;
+  using contents::cur_;
+  using contents::fast_insert_limit_;
+  using contents::kind_;
+  using contents::nevacuate_;
+  using contents::noverflow_;
+  using contents::old_;
+  using contents::ovf_allocated_;
+  using contents::retired_;
+  using contents::shrink_below_;
+  using contents::tombstones_;
 
   // Where a found entry lives: enough to erase it (the chain head for the
   // empty_rest walk back) and to build an iterator.
@@ -235,15 +257,25 @@ class table {
     value_type* s = nullptr;  // slots of bucket c
     std::size_t i = 0;
     std::size_t pos = 0;  // iteration position of the chain head (old array first)
+    // The tophash bytes of the array holding the chain head: iterators find
+    // the table from it (see owner_of; any array's will do, and this one is
+    // in a register when the probe ends).
+    const std::uint8_t* arr = nullptr;
     explicit operator bool() const noexcept { return static_cast<bool>(c); }
   };
 
  public:
   // ---- construction -------------------------------------------------------
 
-  // Audit hook (audit_hook.hpp): the two constructors that build a map from
+  // Only where every policy object can be default-constructed (so that
+  // std::is_default_constructible answers false instead of failing). Audit
+  // hook (audit_hook.hpp): the two constructors that build a map from
   // nothing may sample it; copies and moves never do.
-  table() { audit_.attach(0); }
+  table() requires std::conjunction_v<std::is_default_constructible<Hash>, std::is_default_constructible<Eq>,
+                                      std::is_default_constructible<Alloc>, std::is_default_constructible<Observer>>
+  {
+    audit_.attach(0);
+  }
 
   table(size_type hint, const Hash& h, const Eq& e, const Alloc& a) : hash_(h), eq_(e), alloc_(a) {
     if (hint > max_size()) throw std::length_error("gomap: capacity hint exceeds max_size()");
@@ -262,12 +294,25 @@ class table {
     refresh_fast_insert_limit();
   }
 
-  table(table&& o) noexcept
-      : hash_(std::move(o.hash_)), eq_(std::move(o.eq_)), alloc_(std::move(o.alloc_)), observer_(std::move(o.observer_)) {
+  static constexpr bool nothrow_policy_moves = std::is_nothrow_move_constructible_v<Hash> &&
+                                               std::is_nothrow_move_constructible_v<Eq> &&
+                                               std::is_nothrow_move_constructible_v<Observer>;
+  static constexpr bool nothrow_policy_move_assignments = std::is_nothrow_move_assignable_v<Hash> &&
+                                                          std::is_nothrow_move_assignable_v<Eq> &&
+                                                          std::is_nothrow_move_assignable_v<Observer>;
+
+  table(table&& o) noexcept(nothrow_policy_moves)
+      : hash_(std::move(o.hash_)),
+        eq_(std::move(o.eq_)),
+        alloc_(std::move(o.alloc_)),
+        observer_(std::move(o.observer_)) {
     steal(o);
   }
 
-  table(table&& o, const Alloc& a)
+  // With an allocator that compares equal the arrays are taken (O(1), no
+  // throw); otherwise the elements are moved one by one.
+  table(table&& o, const Alloc& a) noexcept(
+      std::conjunction_v<std::bool_constant<nothrow_policy_moves>, typename alloc_traits::is_always_equal>)
       : hash_(std::move(o.hash_)), eq_(std::move(o.eq_)), alloc_(a), observer_(std::move(o.observer_)) {
     if (alloc_ == o.alloc_) {
       steal(o);
@@ -289,22 +334,14 @@ class table {
     return *this;
   }
 
-  table& operator=(table&& o) noexcept(alloc_traits::propagate_on_container_move_assignment::value ||
-                                       alloc_traits::is_always_equal::value) {
+  table& operator=(table&& o) noexcept((alloc_traits::propagate_on_container_move_assignment::value ||
+                                        alloc_traits::is_always_equal::value) &&
+                                       nothrow_policy_move_assignments) {
     if (this == &o) return *this;
-    if constexpr (alloc_traits::propagate_on_container_move_assignment::value ||
-                  alloc_traits::is_always_equal::value) {
+    if (alloc_traits::propagate_on_container_move_assignment::value || alloc_traits::is_always_equal::value ||
+        alloc_ == o.alloc_) {
       destroy_all();
-      hash_ = std::move(o.hash_);
-      eq_ = std::move(o.eq_);
-      observer_ = std::move(o.observer_);
-      if constexpr (alloc_traits::propagate_on_container_move_assignment::value) alloc_ = std::move(o.alloc_);
-      steal(o);
-    } else if (alloc_ == o.alloc_) {
-      destroy_all();
-      hash_ = std::move(o.hash_);
-      eq_ = std::move(o.eq_);
-      observer_ = std::move(o.observer_);
+      take_policies(o);
       steal(o);
     } else {
       table tmp(std::move(o), alloc_);
@@ -318,7 +355,7 @@ class table {
     destroy_all();
   }
 
-  void swap(table& o) noexcept(std::is_nothrow_swappable_v<Hash> && std::is_nothrow_swappable_v<Eq>) {
+  void swap(table& o) noexcept(std::conjunction_v<std::is_nothrow_swappable<Hash>, std::is_nothrow_swappable<Eq>>) {
     swap_all(o);
   }
 
@@ -338,10 +375,10 @@ class table {
 
   // ---- iteration ----------------------------------------------------------
 
-  iterator begin() noexcept { return first_from<iterator>(0); }
-  const_iterator begin() const noexcept { return first_from<const_iterator>(0); }
-  iterator end() noexcept { return iterator(); }
-  const_iterator end() const noexcept { return const_iterator(); }
+  iterator begin() noexcept { return iterator(stamped(first_from(0))); }
+  const_iterator begin() const noexcept { return const_iterator(stamped(first_from(0))); }
+  iterator end() noexcept { return iterator(end_position()); }
+  const_iterator end() const noexcept { return const_iterator(end_position()); }
 
   // ---- lookup -------------------------------------------------------------
 
@@ -359,6 +396,26 @@ class table {
   GOMAP_INTERNAL_INLINE bool contains(const K& key) const {
     writing_.check_read();
     return static_cast<bool>(locate(key, hash_of(key)));
+  }
+
+  // How many entries are equivalent to `key`: more than one only under a
+  // transparent equality coarser than the keys' own. Equivalent keys hash
+  // alike (the hasher's contract), so they all sit in the one chain a lookup
+  // of `key` probes, which is walked to its end.
+  template <class K>
+  size_type count_equivalent(const K& key) const {
+    writing_.check_read();
+    if (count_ == 0) return 0;
+    const std::uint64_t h = hash_of(key);
+    const chain_home home = home_of(h);
+    const std::uint8_t top = tophash_of(h);
+    size_type n = 0;
+    for (cursor k = home.a->chain(home.b); k; ++k) {
+      const group g(k.tophash());
+      for (slot_mask m = g.match(top); m; m &= m - 1) n += eq_(key, Policy::key(k.slots()[lowest_slot(m)])) ? 1 : 0;
+      if (g.match_empty_rest()) break;
+    }
+    return n;
   }
 
   // ---- insertion ----------------------------------------------------------
@@ -392,15 +449,15 @@ class table {
   // nothing, so every other iterator and reference stays valid.
   void erase_at(const_iterator it) noexcept {
     writing_flag::guard g(writing_);
-    erase_at(location_of(it));
+    erase_at(location_of(it.position()));
   }
 
   // Takes the entry at `it` out of the table, moving it into `out` first.
   template <class Out>
   void extract_at(const_iterator it, Out&& out) {
     writing_flag::guard g(writing_);
-    out(it.s_);  // may throw: nothing erased then
-    erase_at(location_of(it));
+    out(it.position().s);  // may throw: nothing erased then
+    erase_at(location_of(it.position()));
   }
 
   // ---- whole-table operations ---------------------------------------------
@@ -409,30 +466,31 @@ class table {
   // buckets and the old array of a growth in progress, re-draws the seed.
   void clear() noexcept {
     writing_flag::guard g(writing_);
-    if (ranges_ != 0) {
+    invalidate_iterators();
+    if (ranging()) {
       // A range() is walking these chains: empty them in place, free nothing.
       empty_in_place();
       count_ = 0;
       tombstones_ = 0;
-      seed_ = random_u64();
-      refresh_fast_insert_limit();
-      return;
+    } else {
+      // The contents start afresh around the kept array (and the retire
+      // queue, which is still returning memory).
+      destroy_entries_and_overflow();
+      release_array(old_, /*now=*/false);
+      bucket_array kept = cur_;
+      retire_queue retired = std::move(retired_);
+      state() = contents{};
+      if (kept.tophash) {
+        kept.reset_all();
+        kept.pool_used = 0;
+        kept.overflow = 0;
+      }
+      cur_ = kept;
+      retired_ = std::move(retired);
+      // Go's clear keeps the array: do not shrink it away.
+      shrink_floor_b_ = std::max(shrink_floor_b_, cur_.B);
     }
-    destroy_entries_and_overflow();
-    if (old_.tophash) release_array(old_, /*now=*/false);
-    old_ = bucket_array{};
-    if (cur_.tophash) {
-      reset_all_buckets(cur_);
-      cur_.pool_used = 0;
-      cur_.overflow = 0;
-    }
-    count_ = 0;
-    tombstones_ = 0;
-    nevacuate_ = 0;
-    noverflow_ = 0;
-    kind_ = grow_kind::none;
     seed_ = random_u64();
-    shrink_floor_b_ = std::max(shrink_floor_b_, cur_.B);  // Go's clear keeps the array: do not shrink it away
     refresh_fast_insert_limit();
   }
 
@@ -470,28 +528,36 @@ class table {
     s.growths = growths_;
     s.same_size_growths = same_size_growths_;
     s.shrinks = shrinks_;
-    s.bytes_allocated = cur_.mem.bytes + old_.mem.bytes + ovf_allocated_ * ovf_bucket_bytes + retired_.bytes_held();
+    s.bytes_allocated =
+        cur_.mem.bytes + old_.mem.bytes + ovf_allocated_ * layout::ovf_bucket_bytes + retired_.bytes_held();
     s.tombstones = tombstones_;
     return s;
   }
 
   void check_read() const noexcept { writing_.check_read(); }
+
+  // Iterators find their table through the owner word of an array
+  // (bucket_array.hpp): any array of the table will do, the old one too, so
+  // a table re-points both wherever it takes arrays over (steal, swap_all).
+  static const table* owner_of(const std::uint8_t* arr) noexcept {
+    return static_cast<const table*>(*bucket_array::owner_word(arr));
+  }
+
   Observer& observer() noexcept { return observer_; }
   const Observer& observer() const noexcept { return observer_; }
 
  private:
-  template <class, bool>
-  friend class table_iterator;
+  // The one door into the state (table_view.hpp: the checker, the bucket
+  // scan and range() read through it); table_access is for tests only.
+  template <class>
+  friend class table_view;
   friend struct table_access;
-  friend struct table_checker;
-  friend struct table_inspector;
-  friend struct range_walker;
 
   // A running range() (range.hpp) freezes evacuation: see there.
   class range_pin {
    public:
-    explicit range_pin(const table& t) noexcept : t_(t) { ++t_.ranges_; }
-    ~range_pin() { --t_.ranges_; }
+    explicit range_pin(const table& t) noexcept : t_(t) { t_.ranges_.fetch_add(1, std::memory_order_relaxed); }
+    ~range_pin() { t_.ranges_.fetch_sub(1, std::memory_order_relaxed); }
     range_pin(const range_pin&) = delete;
     range_pin& operator=(const range_pin&) = delete;
 
@@ -499,8 +565,13 @@ class table {
     const table& t_;
   };
 
+  // Whether a range() runs on this table. Reads (range() const among them)
+  // may run on several threads at once, so the count is an atomic: relaxed,
+  // since it orders nothing, it only has to be exact.
+  bool ranging() const noexcept { return ranges_.load(std::memory_order_relaxed) != 0; }
+
   void no_range_running(const char* what) const {
-    if (ranges_ != 0) throw std::logic_error(std::string("gomap: ") + what + " called inside range() on the same map");
+    if (ranging()) throw std::logic_error(std::string("gomap: ") + what + " called inside range() on the same map");
   }
 
   // ---- hashing ------------------------------------------------------------
@@ -512,52 +583,59 @@ class table {
 
   static const key_type& policy_key(const value_type& v) noexcept { return Policy::key(v); }
 
-  static value_type* ovf_slots(overflow_header* c) noexcept {
-    return reinterpret_cast<value_type*>(reinterpret_cast<unsigned char*>(c) + ovf_slot_offset);
-  }
-  // The slots of an overflow bucket, from its reference (its tophash bytes
-  // open its header).
-  static value_type* ovf_slots(bucket_ref c) noexcept { return ovf_slots(header_of(c)); }
-  static overflow_header* header_of(bucket_ref c) noexcept { return reinterpret_cast<overflow_header*>(c.tophash); }
-
   // ---- probing ------------------------------------------------------------
+
+  // Where the chain of hash h is: the old array's bucket while it is not
+  // evacuated, else the current array's. `pos` is its iteration position.
+  struct chain_home {
+    const bucket_array* a;
+    std::size_t b;
+    std::size_t pos;
+  };
+  GOMAP_INTERNAL_INLINE chain_home home_of(std::uint64_t h) const noexcept {
+    const std::size_t b = h & cur_.mask();
+    if (old_.tophash) [[unlikely]] {
+      const std::size_t ob = h & old_.mask();
+      if (!is_evacuated(old_.th(ob))) return {&old_, ob, ob};
+      return {&cur_, b, old_.nbuckets() + b};
+    }
+    return {&cur_, b, b};
+  }
+
+  // The slot of a bucket (its tophash group g and slots s) that holds `key`,
+  // whose tophash is `top`, or null: the one key match. (A pointer, not an
+  // index with a "none" value: the key compare has just read through it, so
+  // the compiler knows a hit is non-null and the caller's test vanishes.)
+  template <class K>
+  GOMAP_INTERNAL_INLINE value_type* match_key(const group& g, std::uint8_t top, value_type* s, const K& key) const {
+    for (slot_mask m = g.match(top); m; m &= m - 1) {
+      value_type* v = s + lowest_slot(m);
+      if (eq_(key, Policy::key(*v))) [[likely]]
+        return v;
+    }
+    return nullptr;
+  }
 
   // Finds `key` (hash h), in the old array if its old bucket is not evacuated yet.
   template <class K>
   GOMAP_INTERNAL_INLINE location locate(const K& key, std::uint64_t h) const {
     if (count_ == 0) return {};
-    const bucket_array* a = &cur_;
-    std::size_t b = h & cur_.mask();
-    std::size_t pos = old_.tophash ? old_.nbuckets() + b : b;
-    if (old_.tophash) [[unlikely]] {
-      const std::size_t ob = h & old_.mask();
-      if (!is_evacuated(old_.th(ob))) {
-        a = &old_;
-        b = ob;
-        pos = ob;
-      }
-    }
+    const auto [a, b, pos] = home_of(h);
     const std::uint8_t top = tophash_of(h);
     // The main bucket first, on its own: its link address is only computed
     // if the chain goes on. (A lookup's instruction count bounds how many
     // lookups the core overlaps, hence their speed on a large map.)
     value_type* s = a->slots_of(b);
     const group g(a->th(b));
-    for (slot_mask m = g.match(top); m; m &= m - 1) {
-      const std::size_t i = lowest_slot(m);
-      if (eq_(key, Policy::key(s[i]))) [[likely]]
-        return location{a->bucket(b), s, i, pos};
-    }
+    if (const value_type* v = match_key(g, top, s, key)) [[likely]]
+      return location{a->bucket(b), s, static_cast<std::size_t>(v - s), pos, a->tophash};
     if (g.match_empty_rest() || !a->may_chain(b)) return {};
-    for (bucket_ref c = a->bucket(b).next(); c; c = c.next()) {
-      s = ovf_slots(c);
-      const group gc(c.tophash);
-      for (slot_mask m = gc.match(top); m; m &= m - 1) {
-        const std::size_t i = lowest_slot(m);
-        if (eq_(key, Policy::key(s[i]))) [[likely]]
-          return location{c, s, i, pos};
-      }
-      if (gc.match_empty_rest()) return {};
+    cursor k = a->chain(b);
+    for (++k; k; ++k) {
+      const group gk(k.tophash());
+      if (const value_type* v = match_key(gk, top, k.slots(), key)) [[likely]]
+        return location{k.bucket(), k.slots(), static_cast<std::size_t>(v - k.slots()), pos, a->tophash};
+      if (gk.match_empty_rest()) return {};
     }
     return {};
   }
@@ -577,15 +655,13 @@ class table {
     std::uint8_t* th = cur_.th(b);
     value_type* s = cur_.slots_of(b);
     const group g(th);
-    for (slot_mask m = g.match(top); m; m &= m - 1) {
-      const std::size_t i = lowest_slot(m);
-      if (eq_(key, Policy::key(s[i]))) [[likely]]
-        return {iterator(this, th, s, i, b), false};
-    }
+    if (value_type* v = match_key(g, top, s, key)) [[likely]]
+      return {iterator(stamped(position::at(owner(), th, s, static_cast<std::size_t>(v - s), b))), false};
     if (!g.match_empty_rest()) [[unlikely]]
       return insert_fast_chain(key, h, construct);
     // The first empty slot: a tombstone before the empty_rest run, or its start.
-    return {make_iter<iterator>(put_new(location{cur_.bucket(b), s, lowest_slot(g.match_empty()), b}, top, construct)),
+    return {make_iter<iterator>(
+                put_new(location{cur_.bucket(b), s, lowest_slot(g.match_empty()), b, owner()}, top, construct)),
             true};
   }
 
@@ -595,26 +671,23 @@ class table {
   GOMAP_INTERNAL_NOINLINE std::pair<iterator, bool> insert_fast_chain(const K& key, std::uint64_t h, F& construct) {
     const std::size_t b = h & cur_.mask();
     const std::uint8_t top = tophash_of(h);
-    bucket_ref c = cur_.bucket(b);
-    value_type* s = cur_.slots_of(b);
+    cursor k = cur_.chain(b);
     location free;
     for (;;) {
-      const group g(c.tophash);
-      for (slot_mask m = g.match(top); m; m &= m - 1) {
-        const std::size_t i = lowest_slot(m);
-        if (eq_(key, Policy::key(s[i]))) [[likely]]
-          return {iterator(this, c.tophash, s, i, b), false};
-      }
+      const group g(k.tophash());
+      if (value_type* v = match_key(g, top, k.slots(), key)) [[likely]]
+        return {iterator(
+                    stamped(position::at(owner(), k.tophash(), k.slots(), static_cast<std::size_t>(v - k.slots()), b))),
+                false};
       if (!free) {
-        if (slot_mask e = g.match_empty()) free = location{c, s, lowest_slot(e), b};
+        if (slot_mask e = g.match_empty()) free = location{k.bucket(), k.slots(), lowest_slot(e), b, owner()};
       }
-      if (g.match_empty_rest() || !c.overflow()) break;
-      c = c.next();
-      s = ovf_slots(c);
+      if (g.match_empty_rest() || !k.goes_on()) break;
+      k.step();
     }
     if (!free) {
-      bucket_ref o = new_overflow(c);
-      free = location{o, ovf_slots(o), 0, b};
+      k.move_to(new_overflow(k.bucket()));
+      free = location{k.bucket(), k.slots(), 0, b, owner()};
     }
     return {make_iter<iterator>(put_new(free, top, construct)), true};
   }
@@ -622,7 +695,9 @@ class table {
   // Constructs a new entry in the empty slot `loc` and counts it.
   template <class F>
   GOMAP_INTERNAL_INLINE const location& put_new(const location& loc, std::uint8_t top, F& construct) {
+    GOMAP_ASSERT(is_empty(loc.c.tophash[loc.i]), "an insert's slot is empty");
     construct(loc.s + loc.i);  // may throw: the slot stays empty
+    invalidate_iterators();
     tombstones_ -= loc.c.tophash[loc.i] == empty_one;
     loc.c.tophash[loc.i] = top;
     ++count_;
@@ -680,7 +755,7 @@ class table {
 
   // Inserts a key known to be absent. Does the growth work Go's mapassign does.
   template <class F>
-  location insert_new(std::uint64_t h, F&& construct) {
+  GOMAP_INTERNAL_INLINE location insert_new(std::uint64_t h, F&& construct) {
     if (!retired_.empty()) [[unlikely]]
       retired_.step();
     if (!cur_.tophash) [[unlikely]] {
@@ -694,11 +769,11 @@ class table {
     location loc;
     if (growing()) {
       if constexpr (Observer::enabled) clock_.count_op();
-      if (ranges_ == 0) growth_work(h);
+      if (!ranging()) growth_work(h);
       // A shrink evacuates in index order only, and a running range() defers
       // evacuation, so the key's old bucket may still be waiting: the entry
       // then goes there, and moves with it.
-      if ((kind_ == grow_kind::shrinking || ranges_ != 0) && !is_evacuated(old_.th(h & old_.mask()))) {
+      if ((kind_ == grow_kind::shrinking || ranging()) && !is_evacuated(old_.th(h & old_.mask()))) {
         const std::size_t ob = h & old_.mask();
         loc = free_slot(old_, ob, ob);
       }
@@ -710,16 +785,13 @@ class table {
   // The first empty slot of bucket b's chain in array `a`, chaining a new
   // overflow bucket when every slot is taken.
   location free_slot(bucket_array& a, std::size_t b, std::size_t pos) {
-    bucket_ref c = a.bucket(b);
-    value_type* s = a.slots_of(b);
-    for (;;) {
-      if (slot_mask e = group(c.tophash).match_empty()) return location{c, s, lowest_slot(e), pos};
-      if (!c.overflow()) {
-        c = new_overflow(a, c);
-        return location{c, ovf_slots(c), 0, pos};
+    for (cursor k = a.chain(b);; k.step()) {
+      if (slot_mask e = group(k.tophash()).match_empty())
+        return location{k.bucket(), k.slots(), lowest_slot(e), pos, a.tophash};
+      if (!k.goes_on()) {
+        k.move_to(new_overflow(a, k.bucket()));
+        return location{k.bucket(), k.slots(), 0, pos, a.tophash};
       }
-      c = c.next();
-      s = ovf_slots(c);
     }
   }
   location free_slot(std::size_t b) { return free_slot(cur_, b, end_of_old() + b); }
@@ -727,16 +799,7 @@ class table {
   // Go's newoverflow: chains an empty overflow bucket after `last` in array
   // `a` (the old array only during a shrink). Preallocated buckets first.
   GOMAP_INTERNAL_NOINLINE bucket_ref new_overflow(bucket_array& a, bucket_ref last) {
-    overflow_header* o;
-    if (a.pool_used < a.pool_size) {
-      o = reinterpret_cast<overflow_header*>(a.pool + a.pool_used++ * ovf_bucket_bytes);
-    } else {
-      block m = blocks::allocate(alloc_, ovf_bucket_bytes);  // may throw: nothing changed
-      o = static_cast<overflow_header*>(m.ptr);
-      ++ovf_allocated_;
-    }
-    const bucket_ref c = bucket_ref::of(o);
-    c.reset();
+    overflow_header* o = a.allocate_overflow(alloc_, ovf_allocated_);  // may throw: nothing changed
     if (const std::size_t b = a.main_bucket_of(last.link); b != bucket_array::npos) a.mark_chained(b);
     *last.link = o;
     ++a.overflow;
@@ -744,7 +807,7 @@ class table {
       incr_noverflow();
       if (too_many_overflow_buckets(noverflow_, cur_.B)) fast_insert_limit_ = 0;  // a same-size growth is due
     }
-    return c;
+    return bucket_ref::of(o);
   }
   bucket_ref new_overflow(bucket_ref last) { return new_overflow(cur_, last); }
 
@@ -846,8 +909,7 @@ class table {
       return;
     }
     std::size_t moved = 0;
-    for (std::size_t visited = 0;
-         growing() && visited < shrink_step_buckets && moved < shrink_step_entries; ++visited)
+    for (std::size_t visited = 0; growing() && visited < shrink_step_buckets && moved < shrink_step_entries; ++visited)
       moved += evacuate(nevacuate_);
   }
 
@@ -860,35 +922,35 @@ class table {
     for (std::size_t off = 0; off < bytes; off += 64) __builtin_prefetch(reinterpret_cast<const char*>(s) + off, 1);
   }
 
-  // Where evacuation appends into a destination chain of cur_.
-  struct cursor {
-    bucket_ref c;
-    value_type* s = nullptr;
+  // Where evacuation appends into a destination chain of cur_: the bucket
+  // and the next slot index in it.
+  struct destination {
+    cursor k;
     std::size_t i = 0;
+    value_type* slot() const noexcept { return k.slots() + i; }
   };
 
-  cursor fresh_destination(std::size_t b) noexcept {
+  destination fresh_destination(std::size_t b) noexcept {
     cur_.bucket(b).reset();
-    return cursor{cur_.bucket(b), cur_.slots_of(b), 0};
+    return destination{cur_.chain(b), 0};
   }
 
   // The first slot after which bucket b's chain is empty (a shrink's second
   // and later sources append there, keeping appends in order for undo).
-  cursor tail_destination(std::size_t b) noexcept {
-    bucket_ref c = cur_.bucket(b);
-    value_type* s = cur_.slots_of(b);
-    for (;;) {
-      if (slot_mask r = group(c.tophash).match_empty_rest()) return cursor{c, s, lowest_slot(r)};
-      if (!c.overflow()) return cursor{c, s, bucket_slots};
-      c = c.next();
-      s = ovf_slots(c);
+  destination tail_destination(std::size_t b) noexcept {
+    for (cursor k = cur_.chain(b);; k.step()) {
+      if (slot_mask r = group(k.tophash()).match_empty_rest()) return destination{k, lowest_slot(r)};
+      if (!k.goes_on()) return destination{k, bucket_slots};
     }
   }
 
   // The next destination slot: the chain's next bucket, or a new one.
-  void advance_cursor(cursor& d) {
-    d.c = d.c.overflow() ? d.c.next() : new_overflow(d.c);
-    d.s = ovf_slots(d.c);
+  void advance_destination(destination& d) {
+    if (d.k.goes_on()) {
+      d.k.step();
+    } else {
+      d.k.move_to(new_overflow(d.k.bucket()));
+    }
     d.i = 0;
   }
 
@@ -908,7 +970,7 @@ class table {
     } else if (!is_evacuated(head.tophash)) {
       const std::size_t newbit = old_.nbuckets();
       const bool split = kind_ == grow_kind::doubling;
-      cursor x, y;
+      destination x, y;
       if (kind_ == grow_kind::shrinking) {
         const std::size_t b = ob & cur_.mask();
         x = ob == b ? fresh_destination(b) : tail_destination(b);  // old b is its first source
@@ -916,23 +978,24 @@ class table {
         x = fresh_destination(ob);
         if (split) y = fresh_destination(ob + newbit);
       }
-      const cursor x0 = x, y0 = y;
+      const destination x0 = x, y0 = y;
       // The destinations are known before the old chain is read: start
       // their slot lines on the way while the old slots load.
-      prefetch_for_write(x.s);
-      if (split) prefetch_for_write(y.s);
+      prefetch_for_write(x.k.slots());
+      if (split) prefetch_for_write(y.k.slots());
       try {
-        value_type* s = old_.slots_of(ob);
-        for (bucket_ref c = head; c; c = c.next(), s = c ? ovf_slots(c) : nullptr) {
+        for (cursor k = old_.chain(ob); k; ++k) {
+          value_type* s = k.slots();
+          std::uint8_t* th = k.tophash();
           for (unsigned i = 0; i < bucket_slots; ++i) {
-            const std::uint8_t top = c.tophash[i];
+            const std::uint8_t top = th[i];
             if (is_empty(top)) continue;
             const bool use_y = split && (hash_of(Policy::key(s[i])) & newbit) != 0;
-            cursor& d = use_y ? y : x;
-            if (d.i == bucket_slots) advance_cursor(d);
-            Policy::transfer(alloc_, d.s + d.i, s + i);
-            d.c.tophash[d.i++] = top;
-            c.tophash[i] = use_y ? evacuated_y : evacuated_x;
+            destination& d = use_y ? y : x;
+            if (d.i == bucket_slots) advance_destination(d);
+            Policy::transfer(alloc_, d.slot(), s + i);
+            d.k.tophash()[d.i++] = top;
+            th[i] = use_y ? evacuated_y : evacuated_x;
             ++moved;
           }
         }
@@ -942,6 +1005,8 @@ class table {
       }
       commit_evacuation(ob);
     }
+    GOMAP_ASSERT(is_evacuated(old_.th(ob)) && !old_.bucket(ob).overflow(),
+                 "an evacuated old bucket is marked evacuated and has no overflow chain");
     if (ob == nevacuate_) advance_evacuation_mark();
     return moved;
   }
@@ -949,71 +1014,59 @@ class table {
   // Destroys the transferred originals, marks the empty slots, and frees the
   // old chain's overflow buckets: nothing reaches them any more.
   void commit_evacuation(std::size_t ob) noexcept {
-    const bucket_ref head = old_.bucket(ob);
-    value_type* s = old_.slots_of(ob);
-    for (bucket_ref c = head; c; c = c.next(), s = c ? ovf_slots(c) : nullptr) {
+    for (cursor k = old_.chain(ob); k; ++k) {
+      std::uint8_t* th = k.tophash();
       if constexpr (std::is_trivially_destructible_v<value_type>) {
         // Nothing to destroy: the word becomes evacuated_empty wherever no
         // mark was written (every byte is now 0-3), in a few operations.
         std::uint64_t w;
-        std::memcpy(&w, c.tophash, 8);
+        std::memcpy(&w, th, 8);
         constexpr std::uint64_t ones = 0x0101010101010101ull;
-        const std::uint64_t marked = (w >> 1) & ones;  // evacuated_x/y: 2 or 3
+        const std::uint64_t marked = (w >> 1) & ones;     // evacuated_x/y: 2 or 3
         const std::uint64_t tomb = w & ~(w >> 1) & ones;  // empty_one
         tombstones_ -= static_cast<std::size_t>((tomb * ones) >> 56);
         w = (w & (marked * 0xff)) | ((marked ^ ones) * evacuated_empty);
-        std::memcpy(c.tophash, &w, 8);
+        std::memcpy(th, &w, 8);
         continue;
       }
       for (unsigned i = 0; i < bucket_slots; ++i) {
-        if (c.tophash[i] == evacuated_x || c.tophash[i] == evacuated_y) {
-          Policy::destroy(alloc_, s + i);
+        if (th[i] == evacuated_x || th[i] == evacuated_y) {
+          Policy::destroy(alloc_, k.slots() + i);
         } else {
-          tombstones_ -= c.tophash[i] == empty_one;
-          c.tophash[i] = evacuated_empty;
+          tombstones_ -= th[i] == empty_one;
+          th[i] = evacuated_empty;
         }
       }
     }
-    free_chain_after(old_, head);
-  }
-
-  // Unchains and frees every overflow bucket after `c`.
-  void free_chain_after(bucket_array& a, bucket_ref c) noexcept {
-    for (overflow_header* o = c.overflow(); o;) {
-      overflow_header* next = o->next;
-      free_overflow(a, o);
-      o = next;
-    }
-    *c.link = nullptr;
+    free_chain_after(old_, old_.bucket(ob));
   }
 
   // Puts back every entry already transferred out of old bucket `ob`: the k-th
   // slot marked evacuated_x is the k-th entry appended after x0 (likewise y).
-  void undo_evacuation(std::size_t ob, cursor x0, cursor y0) noexcept {
-    cursor x = x0, y = y0;
-    const bucket_ref head = old_.bucket(ob);
-    value_type* s = old_.slots_of(ob);
-    for (bucket_ref c = head; c; c = c.next(), s = c ? ovf_slots(c) : nullptr) {
+  void undo_evacuation(std::size_t ob, destination x0, destination y0) noexcept {
+    destination x = x0, y = y0;
+    for (cursor k = old_.chain(ob); k; ++k) {
+      value_type* s = k.slots();
+      std::uint8_t* th = k.tophash();
       for (unsigned i = 0; i < bucket_slots; ++i) {
-        const std::uint8_t mark = c.tophash[i];
+        const std::uint8_t mark = th[i];
         if (mark != evacuated_x && mark != evacuated_y) continue;
-        cursor& d = mark == evacuated_y ? y : x;
+        destination& d = mark == evacuated_y ? y : x;
         if (d.i == bucket_slots) {
-          d.c = d.c.next();
-          d.s = ovf_slots(d.c);
+          d.k.step();
           d.i = 0;
         }
         if constexpr (Policy::transfer_moves) {
           Policy::destroy(alloc_, s + i);
-          Policy::transfer(alloc_, s + i, d.s + d.i);
+          Policy::transfer(alloc_, s + i, d.slot());
         }
-        Policy::destroy(alloc_, d.s + d.i);
-        c.tophash[i] = d.c.tophash[d.i];
-        d.c.tophash[d.i++] = empty_rest;
+        Policy::destroy(alloc_, d.slot());
+        th[i] = d.k.tophash()[d.i];
+        d.k.tophash()[d.i++] = empty_rest;
       }
     }
-    for (const cursor* d : {&x0, &y0})
-      if (d->c) free_chain_after(cur_, d->c);
+    for (const destination* d : {&x0, &y0})
+      if (d->k) free_chain_after(cur_, d->k.bucket());
   }
 
   // Go's advanceEvacuationMark.
@@ -1026,6 +1079,8 @@ class table {
   }
 
   void finish_growth() noexcept {
+    GOMAP_ASSERT(nevacuate_ == old_.nbuckets() && kind_ != grow_kind::none && old_.overflow == 0,
+                 "a growth ends when every old bucket is evacuated and its chains freed");
     report_growth_end();
     audit_.on_growth_end();  // audit hook
     release_array(old_, /*now=*/false);
@@ -1037,6 +1092,7 @@ class table {
   // Runs any growth in progress to completion, then doubles until B >= target
   // (explicit whole-table calls only: reserve, rehash). Never shrinks.
   void grow_to(unsigned target) {
+    invalidate_iterators();
     no_range_running("reserve()/rehash()");
     writing_flag::guard g(writing_);
     if (target > max_b) throw std::length_error("gomap: requested size exceeds the largest bucket array");
@@ -1059,6 +1115,7 @@ class table {
   // Shrinks to `target` buckets now, incrementally evacuating to completion
   // (shrink_to_fit, rehash): a whole-table call. Resets the shrink floor.
   void shrink_to(unsigned target) {
+    invalidate_iterators();
     no_range_running("shrink_to_fit()/rehash()");
     writing_flag::guard g(writing_);
     shrink_floor_b_ = min_auto_shrink_b;
@@ -1103,7 +1160,6 @@ class table {
   void shrink_to_fit() { shrink_to(b_for_hint(count_)); }
 
  private:
-
   // ---- erasure ------------------------------------------------------------
 
   // An erase usually finds its key, whose slot is then read (the key
@@ -1124,12 +1180,12 @@ class table {
     }
     bucket_ref c = loc.c;
     std::size_t i = loc.i;
+    GOMAP_ASSERT(c.tophash[i] >= min_tophash && count_ > 0, "an erased slot holds an entry");
     Policy::destroy(alloc_, loc.s + i);
     c.tophash[i] = empty_one;
     ++tombstones_;
-    const bool last_in_chain = i == bucket_slots - 1
-                                   ? (!c.overflow() || c.overflow()->tophash[0] == empty_rest)
-                                   : c.tophash[i + 1] == empty_rest;
+    const bool last_in_chain = i == bucket_slots - 1 ? (!c.overflow() || c.overflow()->tophash[0] == empty_rest)
+                                                     : c.tophash[i + 1] == empty_rest;
     if (last_in_chain) {
       const bucket_ref head = chain_head(loc.pos);
       for (;;) {
@@ -1137,9 +1193,9 @@ class table {
         --tombstones_;
         if (i == 0) {
           if (c == head) break;
-          bucket_ref prev = head;
-          while (prev.overflow() != header_of(c)) prev = prev.next();
-          c = prev;
+          cursor prev(head, loc.s);
+          while (!prev.bucket().links_to(c)) prev.step();
+          c = prev.bucket();
           i = bucket_slots - 1;
         } else {
           --i;
@@ -1147,7 +1203,7 @@ class table {
         if (c.tophash[i] != empty_one) break;
       }
     }
-    if (--count_ == 0) seed_ = random_u64();  // Go: re-seed against crafted collisions
+    if (--count_ == 0) seed_ = random_u64();             // Go: re-seed against crafted collisions
     if (count_ < shrink_below_) fast_insert_limit_ = 0;  // the next insert starts a shrink
   }
 
@@ -1158,15 +1214,12 @@ class table {
 
   std::size_t end_of_old() const noexcept { return old_.tophash ? old_.nbuckets() : 0; }
 
-  std::size_t end_pos() const noexcept {
-    return bucket_count() + end_of_old();
-  }
+  std::size_t end_pos() const noexcept { return bucket_count() + end_of_old(); }
 
   bucket_ref chain_head(std::size_t pos) const noexcept {
     const std::size_t oldn = end_of_old();
     return pos < oldn ? old_.bucket(pos) : cur_.bucket(pos - oldn);
   }
-
 
   // Is current bucket b initialised (its source old bucket evacuated)?
   bool current_bucket_live(std::size_t b) const noexcept {
@@ -1176,105 +1229,102 @@ class table {
     return is_evacuated(old_.th(b & old_.mask()));
   }
 
-  // Calls f(chain head, pos) for every chain that may hold live entries.
+  // Calls f(cursor at the chain head, pos) for every chain that may hold
+  // live entries.
   template <class F>
   void for_each_live_chain(F&& f) const {
     const std::size_t oldn = end_of_old();
     for (std::size_t b = 0; b < oldn; ++b)
-      if (!is_evacuated(old_.th(b))) f(old_.bucket(b), b);
+      if (!is_evacuated(old_.th(b))) f(old_.chain(b), b);
     if (cur_.tophash)
       for (std::size_t b = 0; b < cur_.nbuckets(); ++b)
-        if (current_bucket_live(b)) f(cur_.bucket(b), oldn + b);
+        if (current_bucket_live(b)) f(cur_.chain(b), oldn + b);
   }
 
-  template <class It>
-  It first_from(std::size_t pos) const noexcept {
+  // The first live entry at iteration position `pos` or after it.
+  position first_from(std::size_t pos) const noexcept {
     writing_.check_iteration();
-    if (count_ == 0) return It();
+    if (count_ == 0) return {};
     const std::size_t oldn = end_of_old();
     const std::size_t end = end_pos();
     for (; pos < end; ++pos) {
-      bucket_ref c;
-      value_type* s;
+      cursor k;
       if (pos < oldn) {
         if (is_evacuated(old_.th(pos))) continue;
-        c = old_.bucket(pos);
-        s = old_.slots_of(pos);
+        k = old_.chain(pos);
       } else {
         const std::size_t b = pos - oldn;
         if (oldn && !current_bucket_live(b)) continue;
-        c = cur_.bucket(b);
-        s = cur_.slots_of(b);
+        k = cur_.chain(b);
       }
-      for (;;) {
-        const group g(c.tophash);
-        if (slot_mask m = g.match_full()) return It(this, c.tophash, s, lowest_slot(m), pos);
-        if (g.match_empty_rest() || !c.overflow()) break;
-        c = c.next();
-        s = ovf_slots(c);
+      for (;; k.step()) {
+        const group g(k.tophash());
+        if (slot_mask m = g.match_full()) return position::at(owner(), k.tophash(), k.slots(), lowest_slot(m), pos);
+        if (g.match_empty_rest() || !k.goes_on()) break;
       }
     }
-    return It();
+    return {};
   }
 
-  template <class It>
-  location location_of(const It& it) const noexcept {
-    return location{bucket_at(it.pos_, it.bucket_tophash()), it.bucket_slot_array(), it.slot_index(), it.pos_};
+  location location_of(const position& p) const noexcept {
+    return location{bucket_at(p.pos, p.bucket_tophash()), p.bucket_slots_start(), p.slot_index(), p.pos, p.arr};
   }
 
-  // Moves an iterator to the next live entry in iteration order, when it is
-  // not the next slot of the same bucket (the iterator's own ++ takes that
-  // step). The misuse check runs here and at begin(): per bucket, not per entry.
-  template <class It>
-  void advance(It& it) const noexcept {
+ public:
+  // The iterator's step (its ++ when the next slot of its bucket is not
+  // live): to the next live entry in iteration order. The misuse check runs
+  // here and at begin(): per bucket, not per entry.
+  void step(position& p) const noexcept {
     writing_.check_iteration();
-    const std::size_t i = it.slot_index();
-    std::uint8_t* th = it.bucket_tophash();
+    const std::size_t i = p.slot_index();
+    std::uint8_t* th = p.bucket_tophash();
     const group g(th);
     if (const slot_mask m = g.match_full() & (~1u << i)) {
-      it.move_within_bucket(lowest_slot(m));
+      p.move_within_bucket(lowest_slot(m));
       return;
     }
     // The rest of the chain, if it goes on (the link is read only then).
     if (!g.match_empty_rest()) {
-      for (bucket_ref c = bucket_at(it.pos_, th).next(); c; c = c.next()) {
-        const group gc(c.tophash);
-        if (const slot_mask m = gc.match_full()) {
-          it = It(this, c.tophash, ovf_slots(c), lowest_slot(m), it.pos_);
+      cursor k(bucket_at(p.pos, th), p.bucket_slots_start());
+      for (++k; k; ++k) {
+        const group gk(k.tophash());
+        if (const slot_mask m = gk.match_full()) {
+          p = position::at(p.arr, k.tophash(), k.slots(), lowest_slot(m), p.pos);
           return;
         }
-        if (gc.match_empty_rest()) break;
+        if (gk.match_empty_rest()) break;
       }
     }
     if (!old_.tophash) [[likely]] {
-      next_chain_of_current(it);
+      next_chain_of_current(p);
     } else {
-      it = first_from<It>(it.pos_ + 1);
+      p = first_from(p.pos + 1);
     }
   }
 
+ private:
   // With no growth in progress: the first live entry of the chains after
-  // it.pos_, scanning the dense tophash words.
-  template <class It>
-  void next_chain_of_current(It& it) const noexcept {
+  // p.pos, scanning the dense tophash words.
+  void next_chain_of_current(position& p) const noexcept {
     const std::size_t n = cur_.nbuckets();
-    for (std::size_t b = it.pos_ + 1; b < n; ++b) {
+    for (std::size_t b = p.pos + 1; b < n; ++b) {
       const group g(cur_.th(b));
       if (const slot_mask m = g.match_full()) {
-        it = It(this, cur_.th(b), cur_.slots_of(b), lowest_slot(m), b);
+        p = position::at(p.arr, cur_.th(b), cur_.slots_of(b), lowest_slot(m), b);
         return;
       }
       if (g.match_empty_rest() || !cur_.may_chain(b)) continue;
-      for (bucket_ref c = cur_.bucket(b).next(); c; c = c.next()) {
-        const group gc(c.tophash);
-        if (const slot_mask m = gc.match_full()) {
-          it = It(this, c.tophash, ovf_slots(c), lowest_slot(m), b);
+      cursor k = cur_.chain(b);
+      for (++k; k; ++k) {
+        const group gk(k.tophash());
+        if (const slot_mask m = gk.match_full()) {
+          p = position::at(p.arr, k.tophash(), k.slots(), lowest_slot(m), b);
           return;
         }
-        if (gc.match_empty_rest()) break;
+        if (gk.match_empty_rest()) break;
       }
     }
-    it = It();
+    p = {};
   }
 
   // The bucket whose tophash bytes are at `th`, in the chain at `pos`.
@@ -1285,98 +1335,76 @@ class table {
 
   template <class It>
   It make_iter(const location& loc) const noexcept {
-    return loc ? It(this, loc.c.tophash, loc.s, loc.i, loc.pos) : It();
+    return loc ? It(stamped(position::at(loc.arr, loc.c.tophash, loc.s, loc.i, loc.pos))) : It(end_position());
   }
 
-  // ---- memory -------------------------------------------------------------
+  // ---- memory (bucket_array.hpp) --------------------------------------------
 
-  // `init`: every bucket empty now (else evacuation initialises each bucket
-  // as it first writes it). `commit`: a whole-table call sizing the table for
-  // entries about to come; its pages are faulted in now (memory.hpp).
   bucket_array make_array(unsigned B, bool init, bool commit = false) {
-    bucket_array a;
-    a.set_b(B);
-    const std::size_t n = a.nbuckets();
-    a.pool_size = B >= 4 ? std::size_t{1} << (B - 4) : 0;
-    // One block: tophash words, links, slots, preallocated overflow buckets,
-    // chained bits.
-    const std::size_t links_off = round_up(n * bucket_slots, alignof(overflow_header*));
-    const std::size_t slots_off = round_up(links_off + n * sizeof(overflow_header*), alignof(value_type));
-    const std::size_t pool_off = round_up(slots_off + n * bucket_slots * sizeof(value_type), align);
-    const std::size_t chained_off = round_up(pool_off + a.pool_size * ovf_bucket_bytes, alignof(std::uint64_t));
-    a.mem = blocks::allocate(alloc_, chained_off + chained_words(n) * sizeof(std::uint64_t), commit);
-    auto* base = static_cast<unsigned char*>(a.mem.ptr);
-    a.tophash = base;
-    a.links = reinterpret_cast<overflow_header**>(base + links_off);
-    a.chained = reinterpret_cast<std::uint64_t*>(base + chained_off);
-    a.slots = reinterpret_cast<value_type*>(base + slots_off);
-    a.pool = base + pool_off;
-    if (!a.mem.zeroed) {
-      // The chained bits must start clear even where buckets are left for
-      // evacuation to initialise: 1/1088 of the array (at 16-byte entries).
-      if (init) reset_all_buckets(a);
-      else std::fill_n(a.chained, chained_words(n), 0);
-    }
-    return a;
+    return bucket_array::make(alloc_, B, init, commit, this);
   }
+  void release_array(bucket_array& a, bool now) noexcept { a.release(alloc_, retired_, now); }
+  void free_chain_after(bucket_array& a, bucket_ref c) noexcept { a.free_chain_after(alloc_, c, ovf_allocated_); }
 
-  static constexpr std::size_t chained_words(std::size_t nbuckets) noexcept { return (nbuckets + 63) / 64; }
-
-  static void reset_all_buckets(bucket_array& a) noexcept {
-    std::memset(a.tophash, empty_rest, a.nbuckets() * bucket_slots);
-    std::fill_n(a.links, a.nbuckets(), nullptr);
-    std::fill_n(a.chained, chained_words(a.nbuckets()), 0);
+  // Debug mode's generation (debug.hpp): bumped by every operation that may
+  // invalidate iterators; an iterator is stamped with it when made.
+  void invalidate_iterators() noexcept {
+#if GOMAP_DEBUG
+    ++generation_;
+#endif
   }
-
-  // Returns an array's block. Mapped blocks go to the retire queue unless
-  // `now` (whole-table calls), which unmaps them at once.
-  void release_array(bucket_array& a, bool now) noexcept {
-    if (!a.mem.ptr) return;
-    if (a.mem.mapped) {
-      retired_.retire(a.mem);
-      if (now) retired_.release_all();
-    } else {
-      blocks::deallocate(alloc_, a.mem);
-    }
-    a.mem = block{};
+  position stamped(position p) const noexcept {
+#if GOMAP_DEBUG
+    p.gen = generation_;
+#endif
+    return p;
   }
+  // end(): nowhere; in debug mode it names its table (when it has an array),
+  // so that comparing iterators of two maps is caught.
+  position end_position() const noexcept {
+#if GOMAP_DEBUG
+    return position{cur_.tophash, nullptr, nullptr, 0};
+#else
+    return {};
+#endif
+  }
+#if GOMAP_DEBUG
+ public:
+  std::uint64_t generation() const noexcept { return generation_; }
 
-  void free_overflow(bucket_array& a, overflow_header* c) noexcept {
-    --a.overflow;
-    if (a.owns_pool_bucket(c)) return;  // part of the array's block
-    blocks::deallocate(alloc_, block{c, ovf_bucket_bytes, false, false});
-    --ovf_allocated_;
+ private:
+#endif
+
+  // What this table's iterators hold to find it: valid whenever an entry exists.
+  const std::uint8_t* owner() const noexcept { return cur_.tophash; }
+  void adopt_arrays() noexcept {
+    cur_.set_owner(this);
+    old_.set_owner(this);
   }
 
   // Destroys every live entry and frees every separately allocated overflow
   // bucket of both arrays; leaves control blocks as they were.
   void destroy_entries_and_overflow() noexcept {
-    for_each_live_chain([&](bucket_ref head, std::size_t pos) {
-      value_type* s = chain_head_slots(pos);
-      for (bucket_ref c = head; c; c = c.next(), s = c ? ovf_slots(c) : nullptr) {
-        if constexpr (!std::is_trivially_destructible_v<value_type>) {
-          for (slot_mask m = group(c.tophash).match_full(); m; m &= m - 1) Policy::destroy(alloc_, s + lowest_slot(m));
-        }
+    for_each_live_chain([&](cursor head, std::size_t pos) {
+      if constexpr (!std::is_trivially_destructible_v<value_type>) {
+        for (cursor k = head; k; ++k)
+          for (slot_mask m = group(k.tophash()).match_full(); m; m &= m - 1)
+            Policy::destroy(alloc_, k.slots() + lowest_slot(m));
       }
-      free_chain_after(pos < end_of_old() ? old_ : cur_, head);
+      free_chain_after(pos < end_of_old() ? old_ : cur_, head.bucket());
     });
   }
 
   // Destroys every entry and marks every slot of every live chain empty,
   // keeping chains, arrays and growth state as they are.
   void empty_in_place() noexcept {
-    for_each_live_chain([&](bucket_ref head, std::size_t pos) {
-      value_type* s = chain_head_slots(pos);
-      for (bucket_ref c = head; c; c = c.next(), s = c ? ovf_slots(c) : nullptr) {
-        for (slot_mask m = group(c.tophash).match_full(); m; m &= m - 1) Policy::destroy(alloc_, s + lowest_slot(m));
-        std::memset(c.tophash, empty_rest, bucket_slots);
+    for_each_live_chain([&](cursor head, std::size_t) {
+      for (cursor k = head; k; ++k) {
+        for (slot_mask m = group(k.tophash()).match_full(); m; m &= m - 1)
+          Policy::destroy(alloc_, k.slots() + lowest_slot(m));
+        std::memset(k.tophash(), empty_rest, bucket_slots);
       }
     });
-  }
-
-  value_type* chain_head_slots(std::size_t pos) const noexcept {
-    const std::size_t oldn = end_of_old();
-    return pos < oldn ? old_.slots_of(pos) : cur_.slots_of(pos - oldn);
   }
 
   void destroy_all_keep_settings() noexcept {
@@ -1384,18 +1412,15 @@ class table {
     seed_ = random_u64();
   }
 
+  // Destroys every entry and returns all memory: the contents are reset,
+  // the lifetime counts and the settings stay.
   void destroy_all() noexcept {
+    invalidate_iterators();
     destroy_entries_and_overflow();
     release_array(old_, /*now=*/true);
     release_array(cur_, /*now=*/true);
     retired_.release_all();
-    old_ = bucket_array{};
-    cur_ = bucket_array{};
-    count_ = 0;
-    tombstones_ = 0;
-    fast_insert_limit_ = 0;
-    shrink_below_ = 0;
-    kind_ = grow_kind::none;
+    state() = contents{};
   }
 
   // ---- copy and move ------------------------------------------------------
@@ -1415,7 +1440,9 @@ class table {
     }
   }
 
-  // Move with unequal allocators: element by element, as std requires. The
+  // Move with unequal allocators: element by element, each move-constructed
+  // (not std::move_if_noexcept: the allocator-aware container requirements
+  // ask for moves, whatever the move may throw). The
   // source is left empty (its elements are moved-from, no longer where their
   // keys hash), as std::unordered_map leaves it. Should the hasher or the
   // allocator throw midway, both tables are left valid and empty.
@@ -1425,12 +1452,11 @@ class table {
     if (o.count_ != 0) {
       cur_ = make_array(b_for_hint(o.count_), /*init=*/true, /*commit=*/true);
       try {
-        o.for_each_live_chain([&](bucket_ref head, std::size_t pos) {
-          value_type* s = o.chain_head_slots(pos);
-          for (bucket_ref c = head; c; c = c.next(), s = c ? ovf_slots(c) : nullptr) {
-            for (slot_mask m = group(c.tophash).match_full(); m; m &= m - 1) {
-              value_type* src = s + lowest_slot(m);
-              insert_unique(hash_of(Policy::key(*src)), [&](value_type* p) { Policy::transfer(alloc_, p, src); });
+        o.for_each_live_chain([&](cursor head, std::size_t) {
+          for (cursor k = head; k; ++k) {
+            for (slot_mask m = group(k.tophash()).match_full(); m; m &= m - 1) {
+              value_type* src = k.slots() + lowest_slot(m);
+              insert_unique(hash_of(Policy::key(*src)), [&](value_type* p) { Policy::move_construct(alloc_, p, src); });
             }
           }
         });
@@ -1452,94 +1478,49 @@ class table {
     put_new(free_slot(h & cur_.mask()), tophash_of(h), construct);
   }
 
+  // Takes o's arrays and everything that goes with them (the groups at the
+  // top of this file); o is left empty, with its settings. *this must hold
+  // nothing (a constructor, or after destroy_all).
   void steal(table& o) noexcept {
-    if (ranges_ != 0 || o.ranges_ != 0) fatal("gomap: a map was moved or assigned inside range() on it");
-    cur_ = o.cur_;
-    old_ = o.old_;
-    count_ = o.count_;
-    tombstones_ = o.tombstones_;
-    fast_insert_limit_ = o.fast_insert_limit_;
-    nevacuate_ = o.nevacuate_;
-    noverflow_ = o.noverflow_;
-    ovf_allocated_ = o.ovf_allocated_;
-    seed_ = o.seed_;
-    rng_ = o.rng_;
-    kind_ = o.kind_;
-    clock_ = o.clock_;
-    shrink_ = o.shrink_;
-    shrink_floor_b_ = o.shrink_floor_b_;
-    shrink_below_ = o.shrink_below_;
-    growths_ = o.growths_;
-    same_size_growths_ = o.same_size_growths_;
-    shrinks_ = o.shrinks_;
-    retired_ = std::move(o.retired_);
-    o.cur_ = bucket_array{};
-    o.old_ = bucket_array{};
-    o.count_ = 0;
-    o.tombstones_ = 0;
-    o.fast_insert_limit_ = 0;
-    o.nevacuate_ = 0;
-    o.noverflow_ = 0;
-    o.ovf_allocated_ = 0;
-    o.kind_ = grow_kind::none;
-    o.shrink_below_ = 0;
-    o.growths_ = o.same_size_growths_ = o.shrinks_ = 0;
+    if (ranging() || o.ranging()) fatal("gomap: a map was moved or assigned inside range() on it");
+    state() = std::move(o.state());
+    o.state() = contents{};
+    counts() = std::exchange(o.counts(), table_counts{});
+    settings() = o.settings();
+    adopt_arrays();
   }
 
   void swap_all(table& o) noexcept {
-    if (ranges_ != 0 || o.ranges_ != 0) fatal("gomap: a map was swapped or assigned inside range() on it");
+    if (ranging() || o.ranging()) fatal("gomap: a map was swapped or assigned inside range() on it");
     using std::swap;
     swap(hash_, o.hash_);
     swap(eq_, o.eq_);
     if constexpr (alloc_traits::propagate_on_container_swap::value) swap(alloc_, o.alloc_);
-    swap(cur_, o.cur_);
-    swap(old_, o.old_);
-    swap(count_, o.count_);
-    swap(tombstones_, o.tombstones_);
-    swap(fast_insert_limit_, o.fast_insert_limit_);
-    swap(nevacuate_, o.nevacuate_);
-    swap(noverflow_, o.noverflow_);
-    swap(ovf_allocated_, o.ovf_allocated_);
-    swap(seed_, o.seed_);
-    swap(rng_, o.rng_);
-    swap(kind_, o.kind_);
     swap(observer_, o.observer_);
-    swap(clock_, o.clock_);
-    swap(shrink_, o.shrink_);
-    swap(shrink_floor_b_, o.shrink_floor_b_);
-    swap(shrink_below_, o.shrink_below_);
-    swap(growths_, o.growths_);
-    swap(same_size_growths_, o.same_size_growths_);
-    swap(shrinks_, o.shrinks_);
-    swap(retired_, o.retired_);
+    swap(state(), o.state());
+    swap(counts(), o.counts());
+    swap(settings(), o.settings());
+    adopt_arrays();
+    o.adopt_arrays();
+  }
+
+  // The policies of a move assignment (the allocator only where it propagates).
+  void take_policies(table& o) {
+    hash_ = std::move(o.hash_);
+    eq_ = std::move(o.eq_);
+    observer_ = std::move(o.observer_);
+    if constexpr (alloc_traits::propagate_on_container_move_assignment::value) alloc_ = std::move(o.alloc_);
   }
 
   // ---- state --------------------------------------------------------------
+  // The groups are the bases (table_contents, table_counts, table_settings);
+  // beside them, the policies and what belongs to this object alone.
 
   [[no_unique_address]] Hash hash_{};
   [[no_unique_address]] Eq eq_{};
   [[no_unique_address]] Alloc alloc_{};
-  bucket_array cur_;  // Go's buckets
-  bucket_array old_;  // Go's oldbuckets: non-null ctrl while growing
-  std::size_t count_ = 0;
-  std::size_t tombstones_ = 0;         // slots marked empty_one, both arrays (exact)
-  std::size_t fast_insert_limit_ = 0;  // see refresh_fast_insert_limit()
-  std::size_t nevacuate_ = 0;      // old buckets below this are evacuated
-  std::size_t noverflow_ = 0;      // Go's approximate overflow count of cur_
-  std::size_t ovf_allocated_ = 0;  // overflow buckets allocated one by one (bytes_allocated)
-  std::uint64_t seed_ = random_u64();  // Go's hash0
-  std::uint64_t rng_ = seed_ | 1;      // xorshift state for incr_noverflow's sampling
-  grow_kind kind_ = grow_kind::none;
-  shrink_policy shrink_ = shrink_policy::shrink;
-  unsigned shrink_floor_b_ = min_auto_shrink_b;  // automatic shrinks stop here
-  std::size_t shrink_below_ = 0;                 // a shrink is due below this count (0: none)
-  std::uint64_t growths_ = 0;
-  std::uint64_t same_size_growths_ = 0;
-  std::uint64_t shrinks_ = 0;
-  retire_queue retired_;
-  mutable unsigned ranges_ = 0;  // range() calls running on this table
   [[no_unique_address]] Observer observer_{};
-  [[no_unique_address]] growth_clock<Observer::enabled> clock_{};
+  mutable std::atomic<unsigned> ranges_{0};  // range() calls running on this table (see ranging())
   writing_flag writing_;
   // Audit hook: null unless <gomap/audit.hpp> sampled this map. Not part of
   // the table's state proper: move, swap and assignment leave it with the
@@ -1561,26 +1542,43 @@ class table_iterator {
   using reference = std::conditional_t<Const, const value&, value&>;
   using pointer = std::conditional_t<Const, const value*, value*>;
 
+  using position_type = slot_position<value>;
+
   table_iterator() noexcept = default;
   // iterator -> const_iterator
   template <bool C = Const, class = std::enable_if_t<C>>
-  table_iterator(const table_iterator<Table, false>& o) noexcept
-      : t_(o.t_), th_(o.th_), s_(o.s_), pos_(o.pos_) {}
+  table_iterator(const table_iterator<Table, false>& o) noexcept : p_(o.position()) {}
+  // The engine's constructor and the engine's view of an iterator: internal.
+  explicit table_iterator(const position_type& p) noexcept : p_(p) {}
+  const position_type& position() const noexcept { return p_; }
 
-  reference operator*() const noexcept { return *s_; }
-  pointer operator->() const noexcept { return s_; }
+  reference operator*() const noexcept {
+    debug_check(msg_deref_end);
+    return *p_.s;
+  }
+  pointer operator->() const noexcept {
+    debug_check(msg_deref_end);
+    return p_.s;
+  }
   // Entries fill a bucket from slot 0 (erases leave tombstones), so the next
   // live entry is most often the next slot: one byte test, no bucket match.
   // A bucket's tophash bytes are 8-aligned, so the bucket ends where the
-  // next byte's address is a multiple of 8.
+  // next byte's address is a multiple of 8. Otherwise the engine steps.
   table_iterator& operator++() noexcept {
-    const std::uint8_t* next = th_ + 1;
+    debug_check(msg_increment_end);
+    const std::uint8_t* next = p_.th + 1;
     if ((reinterpret_cast<std::uintptr_t>(next) % bucket_slots) != 0 && *next >= min_tophash) [[likely]] {
-      ++th_;
-      ++s_;
+      ++p_.th;
+      ++p_.s;
       return *this;
     }
-    t_->advance(*this);
+#if GOMAP_DEBUG
+    const std::uint64_t gen = p_.gen;
+    Table::owner_of(p_.arr)->step(p_);
+    p_.gen = gen;
+#else
+    Table::owner_of(p_.arr)->step(p_);
+#endif
     return *this;
   }
   table_iterator operator++(int) noexcept {
@@ -1588,43 +1586,39 @@ class table_iterator {
     ++*this;
     return r;
   }
-  friend bool operator==(const table_iterator& a, const table_iterator& b) noexcept { return a.th_ == b.th_; }
-
- private:
-  template <class, class, class, class, class>
-  friend class table;
-  template <class, bool>
-  friend class table_iterator;
-  friend struct table_access;
-
-  // From a bucket (its tophash bytes and slots) and a slot index.
-  table_iterator(const Table* t, std::uint8_t* th, value* s, std::size_t i, std::size_t pos) noexcept
-      : t_(t), th_(th + i), s_(s + i), pos_(pos) {}
-
-  std::size_t slot_index() const noexcept { return reinterpret_cast<std::uintptr_t>(th_) % bucket_slots; }
-  std::uint8_t* bucket_tophash() const noexcept { return th_ - slot_index(); }
-  value* bucket_slot_array() const noexcept { return s_ - slot_index(); }
-  void move_within_bucket(std::size_t i) noexcept {
-    s_ = bucket_slot_array() + i;
-    th_ = bucket_tophash() + i;
+  friend bool operator==(const table_iterator& a, const table_iterator& b) noexcept {
+#if GOMAP_DEBUG
+    if (a.p_.arr && b.p_.arr && Table::owner_of(a.p_.arr) != Table::owner_of(b.p_.arr)) debug_failure(msg_two_maps);
+#endif
+    return a.p_.th == b.p_.th;
+  }
+  // iterator == const_iterator as an exact match: through the conversion
+  // alone it ties with any unconstrained operator== that ADL brings in from
+  // the element types (libstdc++ PR 115939). The reversed order is C++20's
+  // rewritten candidate of this one.
+  friend bool operator==(const table_iterator& a, const table_iterator<Table, true>& b) noexcept requires(!Const) {
+    return table_iterator<Table, true>(a) == b;
   }
 
-  const Table* t_ = nullptr;
-  std::uint8_t* th_ = nullptr;  // the entry's tophash byte; null for end()
-  value* s_ = nullptr;          // the entry
-  std::size_t pos_ = 0;         // iteration position of its chain
+ private:
+  // Debug mode: the iterator must point at a live entry of the generation
+  // it was made in.
+  void debug_check([[maybe_unused]] const char* at_end) const noexcept {
+#if GOMAP_DEBUG
+    if (!p_.th) debug_failure(at_end);
+    if (Table::owner_of(p_.arr)->generation() != p_.gen) debug_failure(msg_stale_iterator);
+    if (*p_.th < min_tophash) debug_failure(msg_erased_iterator);
+#endif
+  }
+
+  position_type p_;
 };
 
 // Test and tool access to engine internals; not part of the public API.
 struct table_access {
   template <class It, class CIt>
   static It unconst(const CIt& c) noexcept {
-    It it;
-    it.t_ = c.t_;
-    it.th_ = c.th_;
-    it.s_ = c.s_;
-    it.pos_ = c.pos_;
-    return it;
+    return It(c.position());
   }
   template <class C>
   static auto& table_of(C& c) noexcept {

@@ -46,15 +46,15 @@ inline const char* to_string(growth_event_kind k) noexcept {
 
 struct growth_event {
   growth_event_kind kind{};
-  growth_event_kind growth{};      // for grow_end: which start it ends
-  const void* map = nullptr;       // the table's address: identifies the map
-  unsigned old_B = 0;              // B of the array being evacuated
-  unsigned new_B = 0;              // B of the array evacuated into
-  std::size_t entries = 0;         // live entries when the event fired
+  growth_event_kind growth{};        // for grow_end: which start it ends
+  const void* map = nullptr;         // the table's address: identifies the map
+  unsigned old_B = 0;                // B of the array being evacuated
+  unsigned new_B = 0;                // B of the array evacuated into
+  std::size_t entries = 0;           // live entries when the event fired
   std::size_t overflow_buckets = 0;  // overflow buckets chained when the event fired
-  std::uint64_t time_ns = 0;       // steady_clock time of the event
-  std::uint64_t duration_ns = 0;   // grow_end: time from start to end
-  std::uint64_t operations = 0;    // grow_end: inserts of new keys the growth spanned
+  std::uint64_t time_ns = 0;         // steady_clock time of the event
+  std::uint64_t duration_ns = 0;     // grow_end: time from start to end
+  std::uint64_t operations = 0;      // grow_end: inserts of new keys the growth spanned
 };
 
 // The default observer: observing is compiled out.
@@ -69,7 +69,8 @@ struct no_observer {
 template <class O>
 concept growth_observer = requires(O& o, const growth_event& e) {
   { O::enabled } -> std::convertible_to<bool>;
-  { o.on_growth_event(e) } noexcept;
+  { o.on_growth_event(e) }
+  noexcept;
 };
 
 namespace internal {

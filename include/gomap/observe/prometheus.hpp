@@ -74,8 +74,8 @@ namespace internal {
 // (a growth spans the inserts that evacuate it, so its wall time follows the
 // insert rate more than the table size). Written as Go's strconv would.
 inline constexpr std::size_t growth_duration_bounds = 7;
-inline constexpr std::array<const char*, growth_duration_bounds> growth_duration_le = {
-    "0.0001", "0.001", "0.01", "0.1", "1", "10", "100"};
+inline constexpr std::array<const char*, growth_duration_bounds> growth_duration_le = {"0.0001", "0.001", "0.01", "0.1",
+                                                                                       "1",      "10",    "100"};
 inline constexpr std::array<std::uint64_t, growth_duration_bounds> growth_duration_le_ns = {
     100'000, 1'000'000, 10'000'000, 100'000'000, 1'000'000'000, 10'000'000'000, 100'000'000'000};
 
@@ -194,7 +194,7 @@ class metrics_registration {
   ~metrics_registration() { reset(); }
 
   // Copies m.stats() into the registry. Call it where reading `m` is safe
-  // (its owner's thread, or under its lock); O(buckets), as stats() is.
+  // (its owner's thread, or under its lock); O(1), as stats() is.
   template <class M>
   void publish(const M& m) {
     publish(m.stats());

@@ -16,7 +16,7 @@
 namespace gomap {
 
 template <class First, class Second>
-  requires growth_observer<First> && growth_observer<Second>
+requires growth_observer<First> && growth_observer<Second>
 class tee_observer {
  public:
   static constexpr bool enabled = First::enabled || Second::enabled;

@@ -25,7 +25,7 @@ class metrics_server {
     std::string host = "127.0.0.1";  // loopback unless told otherwise
     int port = 0;                    // 0: any free port (see port())
     std::string path = "/metrics";
-    int threads = 2;                 // connections served at once
+    int threads = 2;  // connections served at once
   };
 
   // Binds and starts serving on a thread of its own before returning. Throws
