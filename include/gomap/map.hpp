@@ -91,11 +91,11 @@ class map : public internal::container<internal::map_policy<K, V>, Hash, Eq, All
   // the key may be any type key_type is constructible from (built only when
   // inserted).
   template <class KeyLike = key_type, class... Args>
-  std::pair<iterator, bool> try_emplace(const key_arg<KeyLike>& key, Args&&... args) {
+  GOMAP_INTERNAL_INLINE std::pair<iterator, bool> try_emplace(const key_arg<KeyLike>& key, Args&&... args) {
     return try_emplace_impl(key, std::forward<Args>(args)...);
   }
   template <class... Args>
-  std::pair<iterator, bool> try_emplace(key_type&& key, Args&&... args) {
+  GOMAP_INTERNAL_INLINE std::pair<iterator, bool> try_emplace(key_type&& key, Args&&... args) {
     return try_emplace_impl(std::move(key), std::forward<Args>(args)...);
   }
   template <class KeyLike = key_type, class... Args>
@@ -110,11 +110,11 @@ class map : public internal::container<internal::map_policy<K, V>, Hash, Eq, All
   // Inserts {key, obj}, or assigns obj to the mapped value of a present key.
   // Strong guarantee for the insert; for the assignment, V's.
   template <class M, class KeyLike = key_type>
-  std::pair<iterator, bool> insert_or_assign(const key_arg<KeyLike>& key, M&& obj) {
+  GOMAP_INTERNAL_INLINE std::pair<iterator, bool> insert_or_assign(const key_arg<KeyLike>& key, M&& obj) {
     return insert_or_assign_impl(key, std::forward<M>(obj));
   }
   template <class M>
-  std::pair<iterator, bool> insert_or_assign(key_type&& key, M&& obj) {
+  GOMAP_INTERNAL_INLINE std::pair<iterator, bool> insert_or_assign(key_type&& key, M&& obj) {
     return insert_or_assign_impl(std::move(key), std::forward<M>(obj));
   }
   template <class M, class KeyLike = key_type>
@@ -128,10 +128,10 @@ class map : public internal::container<internal::map_policy<K, V>, Hash, Eq, All
 
   // The mapped value of `key`, value-initialised and inserted when absent.
   template <class KeyLike = key_type>
-  V& operator[](const key_arg<KeyLike>& key) {
+  GOMAP_INTERNAL_INLINE V& operator[](const key_arg<KeyLike>& key) {
     return try_emplace(key).first->second;
   }
-  V& operator[](key_type&& key) { return try_emplace(std::move(key)).first->second; }
+  GOMAP_INTERNAL_INLINE V& operator[](key_type&& key) { return try_emplace(std::move(key)).first->second; }
 
   // The mapped value of `key`; throws std::out_of_range when it is absent.
   template <class KeyLike = key_type>
@@ -149,14 +149,14 @@ class map : public internal::container<internal::map_policy<K, V>, Hash, Eq, All
 
  private:
   template <class KK, class... Args>
-  std::pair<iterator, bool> try_emplace_impl(KK&& key, Args&&... args) {
+  GOMAP_INTERNAL_INLINE std::pair<iterator, bool> try_emplace_impl(KK&& key, Args&&... args) {
     return this->t_.find_or_insert(key, [&](value_type* p) {
       this->construct(p, std::piecewise_construct, std::forward_as_tuple(std::forward<KK>(key)),
                       std::forward_as_tuple(std::forward<Args>(args)...));
     });
   }
   template <class KK, class M>
-  std::pair<iterator, bool> insert_or_assign_impl(KK&& key, M&& obj) {
+  GOMAP_INTERNAL_INLINE std::pair<iterator, bool> insert_or_assign_impl(KK&& key, M&& obj) {
     auto r = this->t_.find_or_insert(
         key, [&](value_type* p) { this->construct(p, std::forward<KK>(key), std::forward<M>(obj)); });
     if (!r.second) r.first->second = std::forward<M>(obj);

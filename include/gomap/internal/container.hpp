@@ -181,10 +181,10 @@ class container {
 
   // Inserts if the key is absent. Amortised O(1): at most two old buckets
   // are evacuated when a growth is in progress. Strong guarantee.
-  std::pair<iterator, bool> insert(const value_type& v) {
+  GOMAP_INTERNAL_INLINE std::pair<iterator, bool> insert(const value_type& v) {
     return t_.find_or_insert(Policy::key(v), [&](value_type* p) { construct(p, v); });
   }
-  std::pair<iterator, bool> insert(value_type&& v) {
+  GOMAP_INTERNAL_INLINE std::pair<iterator, bool> insert(value_type&& v) {
     return t_.find_or_insert(Policy::key(v), [&](value_type* p) { construct(p, std::move(v)); });
   }
   // The hint is ignored: the bucket is determined by the hash.
@@ -219,7 +219,7 @@ class container {
   // be read off the arguments (a key and a mapped value, a pair, a
   // piecewise tuple); otherwise builds it first, then looks its key up.
   template <class... Args>
-  std::pair<iterator, bool> emplace(Args&&... args) {
+  GOMAP_INTERNAL_INLINE std::pair<iterator, bool> emplace(Args&&... args) {
     return emplace_impl(std::forward<Args>(args)...);
   }
   template <class... Args>
@@ -230,13 +230,13 @@ class container {
   // Erases the entry at `pos`, returns the iterator to the next one. O(1)
   // (plus the walk to the next live slot). Relocates nothing: only
   // iterators to the erased entry are invalidated.
-  iterator erase(const_iterator pos) noexcept {
+  GOMAP_INTERNAL_INLINE iterator erase(const_iterator pos) noexcept {
     const_iterator next = pos;
     ++next;
     t_.erase_at(pos);
     return unconst(next);
   }
-  iterator erase(iterator pos) noexcept requires(!std::is_same_v<iterator, const_iterator>) {
+  GOMAP_INTERNAL_INLINE iterator erase(iterator pos) noexcept requires(!std::is_same_v<iterator, const_iterator>) {
     return erase(const_iterator(pos));
   }
   iterator erase(const_iterator first, const_iterator last) noexcept {
@@ -245,7 +245,7 @@ class container {
   }
   // Erases the entry with this key, if any; returns how many were erased (0 or 1).
   template <class K = key_type>
-  requires(!std::is_convertible_v<const K&, const_iterator>) size_type erase(const key_arg<K>& key) {
+  requires(!std::is_convertible_v<const K&, const_iterator>) GOMAP_INTERNAL_INLINE size_type erase(const key_arg<K>& key) {
     return t_.erase_key(key);
   }
 
@@ -330,22 +330,22 @@ class container {
   // when it has not been evacuated yet.
 
   template <class K = key_type>
-  iterator find(const key_arg<K>& key) {
+  GOMAP_INTERNAL_INLINE iterator find(const key_arg<K>& key) {
     return t_.find(key);
   }
   template <class K = key_type>
-  const_iterator find(const key_arg<K>& key) const {
+  GOMAP_INTERNAL_INLINE const_iterator find(const key_arg<K>& key) const {
     return t_.find(key);
   }
   template <class K = key_type>
-  bool contains(const key_arg<K>& key) const {
+  GOMAP_INTERNAL_INLINE bool contains(const key_arg<K>& key) const {
     return t_.contains(key);
   }
   // 0 or 1 for a key_type argument. For another key type (a transparent
   // hasher and equality), the number of stored keys equivalent to it, which
   // may be more than one where the equality is coarser than the keys' own.
   template <class K = key_type>
-  size_type count(const key_arg<K>& key) const {
+  GOMAP_INTERNAL_INLINE size_type count(const key_arg<K>& key) const {
     if constexpr (heterogeneous && !std::is_same_v<std::remove_cvref_t<K>, key_type>) {
       return t_.count_equivalent(key);
     } else {
@@ -465,7 +465,7 @@ class container {
   }
 
   template <class... Args>
-  std::pair<iterator, bool> emplace_impl(Args&&... args) {
+  GOMAP_INTERNAL_INLINE std::pair<iterator, bool> emplace_impl(Args&&... args) {
     if constexpr (sizeof...(Args) == 1) {
       return emplace_one(std::forward<Args>(args)...);
     } else if constexpr (Policy::is_map && sizeof...(Args) == 2) {
@@ -478,7 +478,7 @@ class container {
   }
 
   template <class A>
-  std::pair<iterator, bool> emplace_one(A&& a) {
+  GOMAP_INTERNAL_INLINE std::pair<iterator, bool> emplace_one(A&& a) {
     if constexpr (std::is_same_v<std::remove_cvref_t<A>, value_type>) {
       return insert(std::forward<A>(a));
     } else if constexpr (Policy::is_map) {
@@ -494,7 +494,7 @@ class container {
   // Anything else (a type that only converts to value_type) is converted
   // once, into the node emplace_built builds.
   template <class P>
-  std::pair<iterator, bool> emplace_map_one(P&& p) {
+  GOMAP_INTERNAL_INLINE std::pair<iterator, bool> emplace_map_one(P&& p) {
     if constexpr (has_key_first<P>) {
       const key_type& k = p.first;
       return t_.find_or_insert(k, [&](value_type* slot) { construct(slot, std::forward<P>(p)); });
@@ -513,7 +513,7 @@ class container {
 
   // emplace(k, v): no element is built when k (a key_type) is present.
   template <class K, class V>
-  std::pair<iterator, bool> emplace_map_two(K&& k, V&& v) {
+  GOMAP_INTERNAL_INLINE std::pair<iterator, bool> emplace_map_two(K&& k, V&& v) {
     if constexpr (std::is_same_v<std::remove_cvref_t<K>, key_type>) {
       const key_type& key = k;
       return t_.find_or_insert(key, [&](value_type* slot) {
@@ -527,7 +527,7 @@ class container {
 
   // emplace(piecewise_construct, tuple(key), tuple(args...)).
   template <class A, class KT, class VT>
-  std::pair<iterator, bool> emplace_piecewise(A&& a, KT&& kt, VT&& vt) {
+  GOMAP_INTERNAL_INLINE std::pair<iterator, bool> emplace_piecewise(A&& a, KT&& kt, VT&& vt) {
     if constexpr (std::is_same_v<std::remove_cvref_t<A>, std::piecewise_construct_t> &&
                   std::tuple_size_v<std::remove_cvref_t<KT>> == 1) {
       using K0 = std::remove_cvref_t<std::tuple_element_t<0, std::remove_cvref_t<KT>>>;
