@@ -140,18 +140,18 @@ class chain_cursor {
   // Another bucket follows (reads the link).
   bool goes_on() const noexcept { return b_.overflow() != nullptr; }
   // To the next bucket; at the end of the chain the cursor becomes false.
-  chain_cursor& operator++() noexcept {
+  GOMAP_INTERNAL_INLINE chain_cursor& operator++() noexcept {
     b_ = b_.next();
     if (b_) s_ = overflow_slots<Value>(b_);
     return *this;
   }
   // To the next bucket, which goes_on() said exists.
-  void step() noexcept {
+  GOMAP_INTERNAL_INLINE void step() noexcept {
     b_ = b_.next();
     s_ = overflow_slots<Value>(b_);
   }
   // Onto overflow bucket c (one just chained after this one).
-  void move_to(bucket_ref c) noexcept {
+  GOMAP_INTERNAL_INLINE void move_to(bucket_ref c) noexcept {
     b_ = c;
     s_ = overflow_slots<Value>(c);
   }
@@ -198,9 +198,10 @@ class group {
   // Slots whose tophash equals `top` (exact: no false positives).
   slot_mask match(std::uint8_t top) const noexcept {
 #ifdef GOMAP_INTERNAL_SSE2
-    // The load left bytes 8-15 zero, which never equal a tophash (>= 5):
-    // their bits are clear without masking.
-    return bits(_mm_cmpeq_epi8(v_, _mm_set1_epi8(static_cast<char>(top))));
+    // The broadcast by multiplication (one multiply and one move, where a
+    // byte splat takes four shuffles) leaves bytes 8-15 zero, like the
+    // load: they match each other, so only the low 8 bits count.
+    return mask8(_mm_cmpeq_epi8(v_, _mm_cvtsi64_si128(static_cast<long long>(0x0101010101010101ull * top))));
 #else
     return zero_bytes(v_ ^ (0x0101010101010101ull * top));
 #endif

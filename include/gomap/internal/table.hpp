@@ -32,14 +32,15 @@
 //   not growing --insert of a NEW key, count+1 over load--> doubling (B+1)
 //   not growing --insert of a NEW key, too many overflow buckets--> same-size (B)
 //   not growing --insert of a NEW key, load below 1.625--> shrinking (smaller B)
-//   growing --every insert of a new key: evacuate the key's old bucket, then
-//             old bucket `nevacuate` (shrinking: old buckets in order, bounded;
-//             see growth_work)--> ... --last old bucket evacuated--> not growing
+//   growing --every insert of a new key: evacuate old buckets `nevacuate` and
+//             the next, in index order (shrinking: in order, bounded; see
+//             growth_work)--> ... --last old bucket evacuated--> not growing
 //   Starting a growth only allocates the new array (not zeroed: a new bucket is
 //   initialised when evacuation first writes it) and keeps the old one; B
 //   reports the new size at once. Old bucket i of a doubling splits into new
 //   buckets i (x) and i + 2^(B-1) (y) by hash bit 2^(B-1). While an old bucket is
-//   not evacuated, its keys live only there, so lookups consult it first. The
+//   not evacuated, its keys live only there (a new key whose old bucket waits
+//   goes there too), so lookups consult it first. The
 //   old array is retired when nevacuate reaches its end; see memory.hpp for
 //   why it is returned in pieces.
 //
@@ -771,13 +772,13 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
     location loc;
     if (growing()) {
       if constexpr (Observer::enabled) clock_.count_op();
-      if (!ranging()) growth_work(h);
-      // A shrink evacuates in index order only, and a running range() defers
-      // evacuation, so the key's old bucket may still be waiting: the entry
-      // then goes there, and moves with it.
-      if ((kind_ == grow_kind::shrinking || ranging()) && !is_evacuated(old_.th(h & old_.mask()))) {
+      if (!ranging()) growth_work();
+      // Evacuation runs in index order only, and a running range() defers
+      // it, so the key's old bucket may still be waiting: the entry then
+      // goes there, and moves with it.
+      if (growing()) {
         const std::size_t ob = h & old_.mask();
-        loc = free_slot(old_, ob, ob);
+        if (!is_evacuated(old_.th(ob))) loc = free_slot(old_, ob, ob);
       }
     }
     if (!loc) loc = free_slot(h & cur_.mask());
@@ -799,7 +800,7 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
   location free_slot(std::size_t b) { return free_slot(cur_, b, end_of_old() + b); }
 
   // Go's newoverflow: chains an empty overflow bucket after `last` in array
-  // `a` (the old array only during a shrink). Preallocated buckets first.
+  // `a` (the old array only while a growth runs). Preallocated buckets first.
   GOMAP_INTERNAL_NOINLINE bucket_ref new_overflow(bucket_array& a, bucket_ref last) {
     overflow_header* o = a.allocate_overflow(alloc_, ovf_allocated_);  // may throw: nothing changed
     if (const std::size_t b = a.main_bucket_of(last.link); b != bucket_array::npos) a.mark_chained(b);
@@ -897,16 +898,23 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
     }
   }
 
-  // The evacuation one insert of a new key pays for while a growth runs.
-  // Doubling and same-size: Go's growWork, the key's old bucket then one more
-  // in order. Shrinking (no Go counterpart): old buckets strictly in index
-  // order, until `shrink_step_entries` entries moved or `shrink_step_buckets`
-  // buckets visited; it moves the live entries of 2^d old buckets into one, so
-  // it must cover ground faster than one bucket per insert to finish while
-  // the map is small, yet each step stays bounded.
-  void growth_work(std::uint64_t h) {
+  // The evacuation one insert of a new key pays for while a growth runs,
+  // always in old-bucket index order (the design notes leave the schedule
+  // free within bounds). Doubling and same-size: two old buckets, Go's
+  // growWork count, so a growth of 2^B old buckets ends within 2^(B-1)
+  // inserts, before the next can be due. Not Go's order (the key's own old
+  // bucket first): that bucket is a random one, so each insert would pay
+  // cache misses on four random places (old and new, buckets and slots),
+  // while the index order streams through both arrays, which the hardware
+  // prefetcher follows. The price: a new key whose old bucket waits goes
+  // into it (insert_new), and may chain an overflow bucket there.
+  // Shrinking (no Go counterpart): until `shrink_step_entries` entries moved
+  // or `shrink_step_buckets` buckets visited; it moves the live entries of
+  // 2^d old buckets into one, so it must cover ground faster than one bucket
+  // per insert to finish while the map is small, yet each step stays bounded.
+  void growth_work() {
     if (kind_ != grow_kind::shrinking) {
-      evacuate(h & old_.mask());
+      evacuate(nevacuate_);
       if (growing()) evacuate(nevacuate_);
       return;
     }
@@ -1325,8 +1333,8 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
   // With no growth in progress: the first live entry of the chains after
   // p.pos, scanning the dense tophash words.
   void next_chain_of_current(position& p) const noexcept {
-    const std::size_t n = cur_.nbuckets();
-    for (std::size_t b = p.pos + 1; b < n; ++b) {
+    const std::size_t last = cur_.mask();  // a stored field: nbuckets() would be a shift per step
+    for (std::size_t b = p.pos + 1; b <= last; ++b) {
       const group g(cur_.th(b));
       if (const slot_mask m = g.match_full()) {
         p = position::at(p.arr, cur_.th(b), cur_.slots_of(b), lowest_slot(m), b);
