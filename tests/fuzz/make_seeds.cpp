@@ -124,9 +124,14 @@ std::vector<std::pair<std::string, seed>> situations(kind k) {
 
   // A window of inserts sliding over the universe with 32 keys per hash:
   // overflow buckets pile up behind it until a same-size growth reclaims them.
+  // The inserts come 16 per operation: a same-size growth of 64 buckets ends
+  // within 32 inserts, and the replay counts the states between operations.
   {
     seed s(k, hash_mode::shifted, 5, key_mode::dense, 0);
-    for (unsigned w = 0; w < 24; ++w) s.fill(128).op(op::erase_bulk).u16(w * 128 > 256 ? w * 128 - 256 : 0).u8(255);
+    for (unsigned w = 0; w < 24; ++w) {
+      for (unsigned j = 0; j < 8; ++j) s.fill(16);
+      s.op(op::erase_bulk).u16(w * 128 > 256 ? w * 128 - 256 : 0).u8(255);
+    }
     s.look(2800, 255);
     add("same-size-growth", s);
   }
