@@ -287,7 +287,8 @@ class subject {
   // `inner` repeats the read-only phases on the same map. A subject is only
   // asked for the groups has() admits.
   virtual lifecycle_ns lifecycle(std::size_t, unsigned, unsigned) { unsupported(); }
-  virtual double insert_reserved(std::size_t, unsigned) { unsupported(); }
+  // .insert and .find_hit (find_hit_reserved) only.
+  virtual lifecycle_ns insert_reserved(std::size_t, unsigned, unsigned) { unsupported(); }
   virtual double churn(std::size_t, std::size_t) { unsupported(); }
   virtual lifecycle_ns strings(std::size_t, unsigned, unsigned) { unsupported(); }
   virtual latency_ns latency(std::size_t) { unsupported(); }
@@ -306,6 +307,7 @@ using subject_list = std::vector<std::unique_ptr<subject>>;
 // unit so that the build compiles them in parallel.
 void add_gomap(subject_list&);
 void add_absl_flat(subject_list&);
+void add_boost_flat(subject_list&);
 void add_std_unordered(subject_list&);
 void add_tsl_robin(subject_list&);
 void add_google_dense(subject_list&);

@@ -163,6 +163,7 @@ class driver {
   void run() {
     add_gomap(subjects_);
     add_absl_flat(subjects_);
+    add_boost_flat(subjects_);
     add_std_unordered(subjects_);
     add_tsl_robin(subjects_);
     add_google_dense(subjects_);
@@ -252,16 +253,20 @@ class driver {
       slot(s, "find_miss", n, "ns/op").values.push_back(t.find_miss / r);
       slot(s, "iterate", n, "ns/op").values.push_back(t.iterate / r);
       slot(s, "erase", n, "ns/op").values.push_back(t.erase / d);
-      if (s.has_reserve()) slot(s, "insert_reserved", n, "ns/op").values.push_back(s.insert_reserved(n, outer) / d);
+      if (s.has_reserve()) {
+        const lifecycle_ns ir = s.insert_reserved(n, outer, inner);
+        slot(s, "insert_reserved", n, "ns/op").values.push_back(ir.insert / d);
+        slot(s, "find_hit_reserved", n, "ns/op").values.push_back(ir.find_hit / r);
+      }
     });
     for (auto& [s, c] : cal) {
-      for (const char* w : {"insert", "find_hit", "find_miss", "iterate", "erase", "insert_reserved"}) {
+      for (const char* w : {"insert", "find_hit", "find_miss", "iterate", "erase", "insert_reserved", "find_hit_reserved"}) {
         for (auto& r : pending_)
           if (r.map == s->map() && r.hasher == s->hasher() && r.workload == w && r.n == n)
             r.extra = {{"outer", c.first}, {"inner", c.second}};
       }
     }
-    flush({"insert", "insert_reserved", "find_hit", "find_miss", "erase", "iterate"});
+    flush({"insert", "insert_reserved", "find_hit", "find_hit_reserved", "find_miss", "erase", "iterate"});
   }
 
   void churn() {
@@ -353,7 +358,8 @@ class driver {
       std::vector<double> v = r.values;
       std::sort(v.begin(), v.end());
       out_ << "{\"map\":" << json_string(r.map) << ",\"hasher\":" << json_string(r.hasher)
-           << ",\"workload\":" << json_string(r.workload) << ",\"n\":" << r.n << ",\"unit\":" << json_string(r.unit)
+           << ",\"workload\":" << json_string(r.workload) << ",\"opt\":" << json_string(GOMAP_BENCH_OPT)
+           << ",\"n\":" << r.n << ",\"unit\":" << json_string(r.unit)
            << ",\"median\":" << json_number(r.median()) << ",\"min\":" << json_number(v.front())
            << ",\"max\":" << json_number(v.back()) << ",\"runs\":" << v.size() << ",\"values\":[";
       for (std::size_t i = 0; i < r.values.size(); ++i) out_ << (i ? "," : "") << json_number(r.values[i]);
@@ -433,7 +439,8 @@ class driver {
          << ",\"cpu\":" << json_string(cpu) << ",\"load_average\":" << json_string(load_average())
          << ",\"kernel\":" << json_string(std::string(u.sysname) + " " + u.release)
          << ",\"source\":" << json_string(o_.source) << ",\"compiler\":" << json_string(GOMAP_BENCH_COMPILER)
-         << ",\"flags\":" << json_string(GOMAP_BENCH_FLAGS) << ",\"smoke\":" << (o_.smoke ? "true" : "false")
+         << ",\"flags\":" << json_string(GOMAP_BENCH_FLAGS) << ",\"opt\":" << json_string(GOMAP_BENCH_OPT)
+         << ",\"smoke\":" << (o_.smoke ? "true" : "false")
          << ",\"reps\":" << o_.reps << ",\"sizes\":[" << sizes
          << "],\"min_time_ms\":" << json_number(o_.min_time_ns / 1e6) << ",\"calibrate_below\":" << o_.calibrate_below
          << ",\"churn_live\":" << o_.churn_live << ",\"churn_ops\":" << o_.churn_ops << ",\"string_n\":" << o_.string_n
