@@ -329,7 +329,8 @@ class driver {
               {"_full", {m.full, m.gomap_full}},
               {"_peak", {m.peak, nan}},
               {"_erased90", {m.erased90, m.gomap_erased90}},
-              {"_reinsert", {m.reinsert, m.gomap_reinsert}}};
+              {"_reinsert", {m.reinsert, m.gomap_reinsert}},
+              {"_settled", {m.settled, m.gomap_settled}}};
           for (const auto& [suffix, v] : rows) {
             if (!std::isfinite(v.first)) continue;  // not measurable for this map (Go's peak)
             result& r = slot(*s, p + suffix, n, "B/entry");
@@ -340,8 +341,8 @@ class driver {
         put("memory", s->memory(n));
         put("rss", s->memory_rss(n));
       }
-      flush({"memory_full", "memory_peak", "memory_erased90", "memory_reinsert", "rss_full", "rss_peak", "rss_erased90",
-             "rss_reinsert"});
+      flush({"memory_full", "memory_peak", "memory_erased90", "memory_reinsert", "memory_settled", "rss_full",
+             "rss_peak", "rss_erased90", "rss_reinsert", "rss_settled"});
     }
     progress("churn_peak", o_.churn_ops);
     for (subject* s : subs)

@@ -19,7 +19,8 @@
 //   strings         lifecycle's insert and find_hit with std::string keys
 //   latency         insert N keys into a fresh map, one TSC read per insert
 //   memory          counting allocator: after inserting N, after erasing 90%
-//                   (the first 9N/10 of the shuffle), after one more insert
+//                   (the first 9N/10 of the shuffle), after one more insert,
+//                   after 10^4 more insert/erase pairs (min(10^4, N - 1))
 //
 // Every phase checks what it saw (hits found, misses missed, entries summed)
 // and the run stops if a map answers wrongly: a figure for a broken map is
@@ -252,9 +253,18 @@ memory_bytes run_memory(std::size_t n, Measure measure) {
   for (std::size_t i = 0; i < erase_count; ++i) m.erase(shuffled[i]);
   r.erased90 = measure(false);
   r.gomap_erased90 = F::gomap_bytes(m);
-  F::insert(m, keys().misses(n)[0], n);
+  const auto fresh = keys().misses(n);  // keys new to the map
+  F::insert(m, fresh[0], n);
   r.reinsert = measure(false);
   r.gomap_reinsert = F::gomap_bytes(m);
+  // Each pair inserts a new key and erases the one inserted before it.
+  const std::size_t pairs = std::min<std::size_t>(10'000, n - 1);
+  for (std::size_t j = 1; j <= pairs; ++j) {
+    F::insert(m, fresh[j], n + j);
+    m.erase(fresh[j - 1]);
+  }
+  r.settled = measure(false);
+  r.gomap_settled = F::gomap_bytes(m);
   if (m.size() != n - erase_count + 1) wrong(F::name, "memory");
   return r;
 }
