@@ -256,6 +256,13 @@ class Doc:
             self.out(f"| {NAMES.get(m, m)} | {h} | " + " | ".join(cells) + " |")
         self.out()
 
+    def throughput_tables(self):
+        for w in CORE[:3] + ["find_hit_reserved"] + CORE[3:]:
+            self.table(w)
+        self.table("churn", ", N = operations")
+        self.table("string_insert")
+        self.table("string_find_hit")
+
     def headline(self):
         """gomap time / peer time (the issue's convention: below 1, gomap is faster)."""
         peers = [("absl_flat", "absl"), ("boost_flat", "boost"), ("std_unordered", "std"), ("go", "Go")]
@@ -511,21 +518,13 @@ def document(path, out_path, command, concurrent=None, o2=None):
       "`find_hit` on the map `insert_reserved` filled (never grown), `find_hit` the one the lifecycle's "
       "`insert` filled without reserve.")
     o()
-    for w in CORE[:3] + ["find_hit_reserved"] + CORE[3:]:
-        d.table(w)
-    d.table("churn", ", N = operations")
-    d.table("string_insert")
-    d.table("string_find_hit")
+    d.throughput_tables()
     if d2:
         o("## Time per operation at -O2")
         o()
         o(f"Flags `{d2.run.get('flags')}`, default hashers. **Bold: peer / gomap**, within the -O2 run. {O2_NOTE}")
         o()
-        for w in CORE[:3] + ["find_hit_reserved"] + CORE[3:]:
-            d2.table(w)
-        d2.table("churn", ", N = operations")
-        d2.table("string_insert")
-        d2.table("string_find_hit")
+        d2.throughput_tables()
     o("## Per-insert latency")
     o()
     o("One clock read per insert into a map growing from empty to N without reserve; per run the percentiles "

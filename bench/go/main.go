@@ -161,6 +161,27 @@ func wrong(what string) { panic("go map answered wrongly in " + what) }
 
 type phases struct{ insert, findHit, findMiss, iterate, erase float64 }
 
+// findHits looks every key of sh up inner times, sums the values and checks
+// the hits (as bench/src/workloads.hpp's time_find_hits does): total ns.
+func findHits(m map[uint64]uint64, sh []uint64, inner int, what string) float64 {
+	var sum, found uint64
+	t0 := nanotime()
+	for r := 0; r < inner; r++ {
+		for _, k := range sh {
+			if v, ok := m[k]; ok {
+				sum += v
+				found++
+			}
+		}
+	}
+	t := float64(nanotime() - t0)
+	sink += sum
+	if found != uint64(len(sh)*inner) {
+		wrong(what)
+	}
+	return t
+}
+
 func lifecycle(n, outer, inner int) phases {
 	keys, sh, miss := ks.stream(0, n), ks.shuffled(n), ks.stream(n, n)
 	var t phases
@@ -176,24 +197,9 @@ func lifecycle(n, outer, inner int) phases {
 			wrong("insert")
 		}
 
-		var sum, found uint64
-		t0 = nanotime()
-		for r := 0; r < inner; r++ {
-			for _, k := range sh {
-				if v, ok := m[k]; ok {
-					sum += v
-					found++
-				}
-			}
-		}
-		t1 = nanotime()
-		t.findHit += float64(t1 - t0)
-		sink += sum
-		if found != uint64(n*inner) {
-			wrong("find_hit")
-		}
+		t.findHit += findHits(m, sh, inner, "find_hit")
 
-		found = 0
+		var found uint64
 		t0 = nanotime()
 		for r := 0; r < inner; r++ {
 			for _, k := range miss {
@@ -208,8 +214,7 @@ func lifecycle(n, outer, inner int) phases {
 			wrong("find_miss")
 		}
 
-		sum = 0
-		var seen uint64
+		var sum, seen uint64
 		t0 = nanotime()
 		for r := 0; r < inner; r++ {
 			for _, v := range m {
@@ -252,21 +257,7 @@ func insertReserved(n, outer, inner int) (float64, float64) {
 		if len(m) != n {
 			wrong("insert_reserved")
 		}
-		var sum, found uint64
-		t0 = nanotime()
-		for r := 0; r < inner; r++ {
-			for _, k := range sh {
-				if v, ok := m[k]; ok {
-					sum += v
-					found++
-				}
-			}
-		}
-		find += float64(nanotime() - t0)
-		sink += sum
-		if found != uint64(n*inner) {
-			wrong("find_hit_reserved")
-		}
+		find += findHits(m, sh, inner, "find_hit_reserved")
 	}
 	return ins, find
 }
