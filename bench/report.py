@@ -79,7 +79,7 @@ def expected(meta):
     return want
 
 
-O2_MAPS = ["gomap", "absl_flat", "boost_flat", "std_unordered", "tsl_robin", "google_dense", "go"]
+O2_MAPS = ["gomap", "absl_flat", "boost_flat", "std_unordered", "go"]  # bench/run.sh's o2_maps
 
 
 def check_o2(path, release_path):
@@ -349,7 +349,7 @@ class Doc:
             each = "; ".join(f"{size_name(n)}: {gm([vals[(w, n)] for w in CORE]):.2f}" for n in big
                              if gm([vals[(w, n)] for w in CORE]))
             detail = f" ({each}; workloads not at the bound: {', '.join(slow) if slow else 'none'})" if each else ""
-            rows.append((f"gomap / {label}, geometric mean of the core workloads at 10^6 and 10^7{detail}",
+            rows.append((f"gomap / {label}, geometric mean of the core workloads at every size >= 10^6 it ran{detail}",
                          "<= 0.5" if peer == "std_unordered" else "< 0.5", v, st))
         sn = self.run.get("string_n")
         for w in ("string_insert", "string_find_hit"):
@@ -403,13 +403,16 @@ O2_NOTE = ("The -O2 run (`build/bench-o2`, `CMAKE_CXX_FLAGS_RELEASE=\"-O2 -DNDEB
 
 
 def o2_scope(d2):
-    """What the -O2 run covered: its maps, groups and sizes (the rest was cut to keep `make bench` short)."""
-    maps = []
+    """What the -O2 run covered: its maps, and the core sizes each ran at."""
+    maps, sizes = [], {}
     for r in d2.results:
-        if r["map"] not in maps and r["map"] not in ("control", "go_control"):
+        if r["map"] in ("control", "go_control"):
+            continue
+        if r["map"] not in maps:
             maps.append(r["map"])
-    groups = sorted({r["workload"] for r in d2.results})
-    return maps, groups
+        if r["workload"] == "insert":
+            sizes.setdefault(r["map"], set()).add(r["n"])
+    return maps, {m: sorted(sizes.get(m, ())) for m in maps}
 
 
 def document(path, out_path, command, concurrent=None, o2=None):
@@ -471,15 +474,19 @@ def document(path, out_path, command, concurrent=None, o2=None):
         o("Nothing of the protocol was cut: every workload ran for every map at every size it names.")
     o()
     if d2:
-        maps, _ = o2_scope(d2)
-        o(f"- **-O2 run**: flags `{d2.run.get('flags')}`, {d2.run.get('reps')} repetitions, maps "
-          + ", ".join(NAMES.get(m, m) for m in maps) + ", default hashers only; the throughput workloads "
-          "(core at N = " + ", ".join(size_name(n) for n in d2.run.get("sizes", [])) + ", churn, strings) and "
-          "latency. Cut at -O2, to keep `make bench` near 20 minutes: the common-hasher pass, "
-          "absl::btree_map, and the memory workload (a table's layout and allocations do not depend on -O). "
+        maps, sizes = o2_scope(d2)
+        full = d2.run.get("sizes", [])
+        short = [f"{NAMES.get(m, m)} only at N = " + ", ".join(size_name(n) for n in sizes[m])
+                 for m in maps if sizes[m] and sizes[m] != full]
+        o(f"- **-O2 run**: flags `{d2.run.get('flags')}`, {d2.run.get('reps')} repetitions, default hashers, "
+          "maps " + ", ".join(NAMES.get(m, m) for m in maps) + "; the throughput workloads (core at N = "
+          + ", ".join(size_name(n) for n in full) + ", churn, strings) and latency. "
+          "**Cut at -O2**, to keep `make bench` near 20 minutes: the common-hasher pass, tsl::robin_map, "
+          "google::dense_hash_map, absl::btree_map, the memory workload (a table's layout and allocations do "
+          "not depend on -O)" + ("; the core workloads of " + "; ".join(short) if short else "") + ". "
           f"{O2_NOTE} Load average at its start: {d2.run.get('load_average', '?')}, at its end: "
           f"{d2.meta.get('end', {}).get('load_average', '?')}.")
-    o()
+        o()
     o("## Issue 13's targets, from this run")
     o()
     o("**Convention: every ratio in this section and in the headline is gomap time / peer time** (or gomap "

@@ -91,6 +91,7 @@ struct options {
   std::set<std::string> only{"core", "churn", "strings", "latency", "memory"};
   std::set<std::string> maps;     // empty: every subject; else these names (and the control)
   std::set<std::string> hashers;  // empty: both passes; else "default" and/or "common"
+  std::map<std::string, std::size_t> max_n;  // map -> the largest core N it runs at (--max-n)
 };
 
 std::vector<std::size_t> parse_sizes(const std::string& s) {
@@ -139,6 +140,14 @@ options parse(int argc, char** argv) {
       auto& set = a == "--maps" ? o.maps : o.hashers;
       std::stringstream in(value());
       for (std::string g; std::getline(in, g, ',');) set.insert(g);
+    } else if (a == "--max-n") {
+      // map=N[,map=N]: that map's core workloads skip every N above this (the -O2 run's slow peers).
+      std::stringstream in(value());
+      for (std::string g; std::getline(in, g, ',');) {
+        const auto eq = g.find('=');
+        if (eq == std::string::npos) throw std::runtime_error("--max-n wants map=N, got " + g);
+        o.max_n[g.substr(0, eq)] = static_cast<std::size_t>(std::stod(g.substr(eq + 1)));
+      }
     } else if (a == "--smoke") {
       // Every workload, tiny N: proves the harness works, measures nothing.
       o.smoke = true;
@@ -234,7 +243,11 @@ class driver {
 
   void core(std::size_t n) {
     progress("core", n);
-    const auto subs = with(group::core);
+    auto subs = with(group::core);
+    std::erase_if(subs, [&](const subject* s) {
+      const auto m = o_.max_n.find(s->map());
+      return m != o_.max_n.end() && n > m->second;
+    });
     std::map<const subject*, std::pair<unsigned, unsigned>> cal;
     // One untimed lifecycle per subject: calibration below calibrate_below,
     // warm-up (code, allocator state) up to warm_up_max; 10^7 is its own warm-up.
