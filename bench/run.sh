@@ -39,7 +39,7 @@ if [ "$mode" = concurrent ]; then
   cmake --build "$build" -j "$jobs" --target gomap_bench_concurrent
 else
   cmake --build "$build" -j "$jobs"
-  configure "$o2" -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG"
+  configure "$o2" -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" -DGOMAP_BENCH_MAPS="gomap;absl_flat;boost_flat;std_unordered"
   cmake --build "$o2" -j "$jobs" --target gomap_bench
 fi
 # What was just compiled: HEAD, and whether include/ differed from it (other

@@ -172,12 +172,24 @@ class driver {
 
   void run() {
     add_gomap(subjects_);
+#ifdef GOMAP_BENCH_HAS_absl_flat
     add_absl_flat(subjects_);
+#endif
+#ifdef GOMAP_BENCH_HAS_boost_flat
     add_boost_flat(subjects_);
+#endif
+#ifdef GOMAP_BENCH_HAS_std_unordered
     add_std_unordered(subjects_);
+#endif
+#ifdef GOMAP_BENCH_HAS_tsl_robin
     add_tsl_robin(subjects_);
+#endif
+#ifdef GOMAP_BENCH_HAS_google_dense
     add_google_dense(subjects_);
+#endif
+#ifdef GOMAP_BENCH_HAS_absl_btree
     add_absl_btree(subjects_);
+#endif
     std::string go_hello;
     if (o_.go != "none") add_go(subjects_, o_.go, &go_hello);
     subjects_.push_back(make_control());
