@@ -478,7 +478,7 @@ def document(path, out_path, command, concurrent=None, o2=None):
         full = d2.run.get("sizes", [])
         short = [f"{NAMES.get(m, m)} only at N = " + ", ".join(size_name(n) for n in sizes[m])
                  for m in maps if sizes[m] and sizes[m] != full]
-        o(f"- **-O2 run**: flags `{d2.run.get('flags')}`, {d2.run.get('reps')} repetitions, default hashers, "
+        o(f"- **-O2 run**: flags `{d2.run.get('flags')}`, {d2.run.get('reps')} repetition{'s' if d2.run.get('reps') != 1 else ''}, default hashers, "
           "maps " + ", ".join(NAMES.get(m, m) for m in maps) + "; the throughput workloads (core at N = "
           + ", ".join(size_name(n) for n in full) + ", churn, strings) and latency. "
           "**Cut at -O2**, to keep `make bench` near 20 minutes: the common-hasher pass, tsl::robin_map, "
