@@ -32,7 +32,6 @@
 
 namespace gomap_bench {
 
-
 // ---- results ---------------------------------------------------------------------
 
 namespace {
@@ -89,8 +88,8 @@ struct options {
   std::size_t string_n = 1'000'000;
   std::size_t latency_n = 10'000'000;
   std::set<std::string> only{"core", "churn", "strings", "latency", "memory"};
-  std::set<std::string> maps;     // empty: every subject; else these names (and the control)
-  std::set<std::string> hashers;  // empty: both passes; else "default" and/or "common"
+  std::set<std::string> maps;                // empty: every subject; else these names (and the control)
+  std::set<std::string> hashers;             // empty: both passes; else "default" and/or "common"
   std::map<std::string, std::size_t> max_n;  // map -> the largest core N it runs at (--max-n)
 };
 
@@ -286,7 +285,8 @@ class driver {
       }
     });
     for (auto& [s, c] : cal) {
-      for (const char* w : {"insert", "find_hit", "find_miss", "iterate", "erase", "insert_reserved", "find_hit_reserved"}) {
+      for (const char* w :
+           {"insert", "find_hit", "find_miss", "iterate", "erase", "insert_reserved", "find_hit_reserved"}) {
         for (auto& r : pending_)
           if (r.map == s->map() && r.hasher == s->hasher() && r.workload == w && r.n == n)
             r.extra = {{"outer", c.first}, {"inner", c.second}};
@@ -386,9 +386,9 @@ class driver {
       std::sort(v.begin(), v.end());
       out_ << "{\"map\":" << json_string(r.map) << ",\"hasher\":" << json_string(r.hasher)
            << ",\"workload\":" << json_string(r.workload) << ",\"opt\":" << json_string(GOMAP_BENCH_OPT)
-           << ",\"n\":" << r.n << ",\"unit\":" << json_string(r.unit)
-           << ",\"median\":" << json_number(r.median()) << ",\"min\":" << json_number(v.front())
-           << ",\"max\":" << json_number(v.back()) << ",\"runs\":" << v.size() << ",\"values\":[";
+           << ",\"n\":" << r.n << ",\"unit\":" << json_string(r.unit) << ",\"median\":" << json_number(r.median())
+           << ",\"min\":" << json_number(v.front()) << ",\"max\":" << json_number(v.back()) << ",\"runs\":" << v.size()
+           << ",\"values\":[";
       for (std::size_t i = 0; i < r.values.size(); ++i) out_ << (i ? "," : "") << json_number(r.values[i]);
       out_ << "]";
       for (const auto& [k, x] : r.extra) out_ << "," << json_string(k) << ":" << json_number(x);
@@ -467,8 +467,7 @@ class driver {
          << ",\"kernel\":" << json_string(std::string(u.sysname) + " " + u.release)
          << ",\"source\":" << json_string(o_.source) << ",\"compiler\":" << json_string(GOMAP_BENCH_COMPILER)
          << ",\"flags\":" << json_string(GOMAP_BENCH_FLAGS) << ",\"opt\":" << json_string(GOMAP_BENCH_OPT)
-         << ",\"smoke\":" << (o_.smoke ? "true" : "false")
-         << ",\"reps\":" << o_.reps << ",\"sizes\":[" << sizes
+         << ",\"smoke\":" << (o_.smoke ? "true" : "false") << ",\"reps\":" << o_.reps << ",\"sizes\":[" << sizes
          << "],\"min_time_ms\":" << json_number(o_.min_time_ns / 1e6) << ",\"calibrate_below\":" << o_.calibrate_below
          << ",\"churn_live\":" << o_.churn_live << ",\"churn_ops\":" << o_.churn_ops << ",\"string_n\":" << o_.string_n
          << ",\"latency_n\":" << o_.latency_n << ",\"ticks_per_ns\":" << json_number(ticks_per_ns())
