@@ -607,7 +607,8 @@ def document(path, out_path, command, concurrent=None, o2=None):
     o("- `insert`, `find_hit`, `find_miss`, `iterate`, `erase` are phases of one map's life: insert N keys "
       "(no reserve), look all up in shuffled order, look up N absent keys, sum all values, erase all in "
       "shuffled order. Building and destroying maps is outside the clock. `insert_reserved` reserves N "
-      "first, untimed (Go: `make(map, N)`). Every phase checks its answers (found counts, sums), and the "
+      "first, untimed (Go: `make(map, N)`), and `find_hit_reserved` then looks every key up in that map, once "
+      "per pass like `find_hit`. Every phase checks its answers (found counts, sums), and the "
       "run stops on a wrong one.")
     o("- C++ maps insert with `try_emplace` (dense_hash_map: `insert`), Go with `m[k] = v`. With string "
       "keys a C++ map stores its own `std::string` copy (a heap block each), while Go stores the string "
