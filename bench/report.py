@@ -613,7 +613,8 @@ def document(path, out_path, command, concurrent=None, o2=None):
     o("- C++ maps insert with `try_emplace` (dense_hash_map: `insert`), Go with `m[k] = v`. With string "
       "keys a C++ map stores its own `std::string` copy (a heap block each), while Go stores the string "
       "header and shares the bytes: part of the string_insert gap to Go is that, not the table.")
-    o("- Default hashers: gomap `gomap::hash` (seeded multiply-fold), absl `absl::Hash`, std/robin/dense "
+    o("- Default hashers: gomap `gomap::hash` (seeded multiply-fold), absl `absl::Hash`, boost `boost::hash` (the identity for integers, which "
+      "boost::unordered_flat_map post-mixes with a multiply-fold), std/robin/dense "
       "`std::hash` (the identity for integers; std then takes a prime modulus, robin and dense a power-of-two "
       "mask, fine for these random keys, not for structured ones), Go its AES-based runtime hash. The common "
       "hasher is a unary functor returning `gomap::hash<K>{}(k)` with seed 0 (one 64x64->128 multiply-fold "
