@@ -329,9 +329,9 @@ class Doc:
         mx, cmx = self.median("gomap", "latency_max", ln), self.median("control", "latency_max", ln)
         amx = self.median("absl_flat", "latency_max", ln)
         v, st = cell(mx / 1000 if mx else None, lambda x: x <= 1000, "{:.0f} us")
-        if mx:
-            v += f" (control loop {cmx / 1000:.0f} us" if cmx else " ("
-            v += f", absl {amx / 1000:.0f} us)" if amx else ")"
+        others = ([f"control loop {cmx / 1000:.0f} us"] if cmx else []) + ([f"absl {amx / 1000:.0f} us"] if amx else [])
+        if mx and others:
+            v += " (" + ", ".join(others) + ")"
         rows.append((f"gomap slowest insert, {size_name(ln or 0)} inserts without reserve (median of the runs' max)",
                      "<= 1 ms", v, st))
         g99, a99 = self.median("gomap", "latency_p99.99", ln), self.median("absl_flat", "latency_p99.99", ln)
