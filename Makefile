@@ -10,7 +10,8 @@
 #               FetchContent, pkg-config, gdb printers, the .deb),
 #               then the lab's tests (every scenario tiny, the report in Chromium)
 #   make demo   the engine demo (each growth as it starts and ends)
-#   make bench  the full benchmarks (long); regenerates docs/benchmarks.md
+#   make bench  the full benchmarks (long; a release and an -O2 build);
+#               regenerates docs/benchmarks.md, prints issue 13's targets
 #   make fuzz   the libFuzzer target for FUZZ_SECONDS (clang-14, build/fuzz);
 #               inputs that add coverage are merged into tests/fuzz/corpus
 #   make bench-concurrent  the concurrent maps' benchmark alone (a few minutes);

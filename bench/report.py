@@ -20,6 +20,7 @@ import report_concurrent
 NAMES = {
     "gomap": "gomap::map",
     "absl_flat": "absl::flat_hash_map",
+    "boost_flat": "boost::unordered_flat_map",
     "std_unordered": "std::unordered_map",
     "tsl_robin": "tsl::robin_map",
     "google_dense": "google::dense_hash_map",
@@ -28,13 +29,13 @@ NAMES = {
     "control": "control loop (C++)",
     "go_control": "control loop (Go)",
 }
-DEFAULT_PASS = ["gomap", "absl_flat", "std_unordered", "tsl_robin", "google_dense", "absl_btree", "go"]
-COMMON_PASS = ["gomap", "absl_flat", "std_unordered", "tsl_robin", "google_dense"]
+DEFAULT_PASS = ["gomap", "absl_flat", "boost_flat", "std_unordered", "tsl_robin", "google_dense", "absl_btree", "go"]
+COMMON_PASS = ["gomap", "absl_flat", "boost_flat", "std_unordered", "tsl_robin", "google_dense"]
 CORE = ["insert", "insert_reserved", "find_hit", "find_miss", "erase", "iterate"]
-TIMED = CORE + ["churn", "string_insert", "string_find_hit"]
+TIMED = CORE + ["find_hit_reserved", "churn", "string_insert", "string_find_hit"]
 LATENCY = ["latency_p50", "latency_p99", "latency_p99.9", "latency_p99.99", "latency_max"]
-MEMORY = ["memory_full", "memory_peak", "memory_erased90", "memory_reinsert"]
-RSS = ["rss_full", "rss_peak", "rss_erased90", "rss_reinsert"]
+MEMORY = ["memory_full", "memory_peak", "memory_erased90", "memory_reinsert", "memory_settled"]
+RSS = ["rss_full", "rss_peak", "rss_erased90", "rss_reinsert", "rss_settled"]
 
 
 def load(path):
@@ -61,7 +62,7 @@ def expected(meta):
     want = set()
     for w in TIMED:
         for m in default:
-            if not (w == "insert_reserved" and m == "absl_btree"):
+            if not (w in ("insert_reserved", "find_hit_reserved") and m == "absl_btree"):
                 want.add((m, "default", w))
         for m in COMMON_PASS:
             want.add((m, "common", w))
@@ -73,9 +74,60 @@ def expected(meta):
             want.add(("go_control", "none", w))
     for w in MEMORY + RSS + ["churn_peak"]:
         for m in default:
-            if not (m == "go" and w == "memory_peak"):
+            if not (m == "go" and w in ("memory_peak", "memory_settled", "rss_settled")):
                 want.add((m, "default", w))
     return want
+
+
+O2_MAPS = ["gomap", "absl_flat", "boost_flat", "std_unordered", "go"]  # bench/run.sh's o2_maps
+
+
+def check_o2(path, release_path):
+    """The -O2 run: built at -O2 (every line says so), and every map of O2_MAPS has every throughput
+    workload and the latency workload, with finite figures."""
+    meta, results = load(path)
+    _, rel = load(release_path)
+    errors = []
+    run = meta.get("run", {})
+    if run.get("opt") != "-O2":
+        errors.append(f"-O2 run: meta says opt {run.get('opt')!r}, flags {run.get('flags')!r}")
+    if "end" not in meta:
+        errors.append("-O2 run: no end line: the run did not finish")
+    for r in results:
+        if r.get("opt") != "-O2":
+            errors.append(f"-O2 run: result not tagged -O2: {r}")
+            break
+        if any(not isinstance(r.get(f), (int, float)) or not math.isfinite(r[f]) or r[f] <= 0
+               for f in ("median", "min", "max")):
+            errors.append(f"-O2 run: non-finite or non-positive figure: {r}")
+    if any(r.get("opt") == "-O2" for r in rel):
+        errors.append("release run: results tagged -O2")
+    seen = {(r["map"], r["hasher"], r["workload"]) for r in results}
+    go = "go_version" in run
+    for m in O2_MAPS:
+        if m == "go" and not go:
+            continue
+        for w in TIMED + LATENCY:
+            if (m, "default", w) not in seen:
+                errors.append(f"-O2 run: missing result: {m} [default] {w}")
+    for w in LATENCY:
+        if ("control", "none", w) not in seen:
+            errors.append(f"-O2 run: missing result: control {w}")
+    for e in errors:
+        print("bench-smoke:", e, file=sys.stderr)
+    if not errors:
+        print(f"bench-smoke: -O2 run: {len(results)} results well-formed, every one tagged -O2")
+    return 1 if errors else 0
+
+
+def print_targets(path, o2):
+    """Issue 13's targets on stdout, for the release run and the -O2 run."""
+    runs = [Doc(*load(path))] + ([Doc(*load(o2))] if o2 else [])
+    for i, d in enumerate(runs):
+        print(f"\nIssue 13 targets, {d.run.get('flags')} (gomap / peer: below 1, gomap is faster or smaller)")
+        for target, bound, measured, verdict in d.target_rows(memory=i == 0):
+            print(f"  {verdict.replace('*', ''):12s} {bound:>8s}  {measured:>10s}  {target}")
+    return 0
 
 
 def check(path, go_standalone):
@@ -93,7 +145,7 @@ def check(path, go_standalone):
             errors.append(f"{what} checksum: C++ {cxx} != Go {go}")
     seen = set()
     for r in results:
-        for field in ("map", "hasher", "workload", "n", "unit", "median", "min", "max", "runs"):
+        for field in ("map", "hasher", "workload", "opt", "n", "unit", "median", "min", "max", "runs"):
             if field not in r:
                 errors.append(f"result without {field}: {r}")
         key = (r.get("map"), r.get("hasher"), r.get("workload"))
@@ -204,12 +256,24 @@ class Doc:
             self.out(f"| {NAMES.get(m, m)} | {h} | " + " | ".join(cells) + " |")
         self.out()
 
+    def throughput_tables(self):
+        for w in CORE[:3] + ["find_hit_reserved"] + CORE[3:]:
+            self.table(w)
+        self.table("churn", ", N = operations")
+        self.table("string_insert")
+        self.table("string_find_hit")
+
     def headline(self):
-        peers = [("absl_flat", "absl::flat_hash_map"), ("std_unordered", "std::unordered_map"), ("go", "Go map")]
+        """gomap time / peer time (the issue's convention: below 1, gomap is faster)."""
+        peers = [("absl_flat", "absl"), ("boost_flat", "boost"), ("std_unordered", "std"), ("go", "Go")]
+        peers = [(m, p) for m, p in peers if any(r["map"] == m for r in self.results)]
         big = [n for n in (10 ** 6, 10 ** 7) if any(r["n"] == n for r in self.results)]
-        self.out("| workload | " + " | ".join(f"{p} {size_name(n)}" for _, p in peers for n in big) + " |")
+        self.out("| workload | " + " | ".join(f"gomap / {p} {size_name(n)}" for _, p in peers for n in big) + " |")
         self.out("| --- | " + " | ".join("---:" for _ in peers for _ in big) + " |")
-        for w in CORE + ["churn", "string_insert", "string_find_hit", "latency_p99.9", "latency_max"]:
+        for w in CORE + ["find_hit_reserved", "churn", "string_insert", "string_find_hit", "latency_p99.9",
+                         "latency_max"]:
+            if not any(r["workload"] == w for r in self.results):
+                continue
             cells = []
             for m, _ in peers:
                 for n in big:
@@ -220,26 +284,26 @@ class Doc:
                         nn = self.run.get("string_n")
                     elif w.startswith("latency"):
                         nn = self.run.get("latency_n")
-                    q = self.ratio(m, "default", w, nn) if (nn == n or w in CORE) else None
-                    cells.append("—" if q is None else f"{q:.2f}")
+                    q = self.ratio(m, "default", w, nn) if (nn == n or w in CORE or w == "find_hit_reserved") else None
+                    cells.append("—" if not q else f"{1 / q:.2f}")
             self.out(f"| `{w}` | " + " | ".join(cells) + " |")
         self.out()
 
     def median(self, m, w, n):
-        r = self.get(m, "default", w, n)
+        r = self.get(m, "none" if m in ("control", "go_control") else "default", w, n)
         return r["median"] if r and r["median"] else None
 
-    def targets(self):
-        """The targets of the performance issue, each computed from this run."""
+    def target_rows(self, memory):
+        """Issue 13's targets, each computed from this run alone: (target, bound, measured, verdict).
+        Every ratio is gomap / peer (below 1: gomap is faster or smaller). With `memory`, also the
+        memory targets (measured once, in the release run: a table's layout does not depend on -O)."""
         def gm(vals):
             vals = [v for v in vals if v]
             return math.exp(sum(math.log(v) for v in vals) / len(vals)) if vals else None
 
-        def per(peer, w, n, inverse=False):
+        def per(peer, w, n):
             g, p = self.median("gomap", w, n), self.median(peer, w, n)
-            if not g or not p:
-                return None
-            return p / g if inverse else g / p
+            return g / p if g and p else None
 
         def cell(v, ok, fmt_="{:.2f}"):
             if v is None:
@@ -255,35 +319,64 @@ class Doc:
             worst = max((r, w) for w, r in ratios.items() if r) if any(ratios.values()) else None
             detail = ", ".join(f"{w} {r:.2f}" for w, r in ratios.items() if r)
             v, st = cell(worst[0] if worst else None, lambda x: x <= 1.5)
-            rows.append((f"gomap / absl, worst single workload, {size_name(n)} ({detail})", "<= 1.5", v, st))
-        for peer, label in (("go", "Go map"), ("std_unordered", "std::unordered_map")):
-            by_size = {n: [per(peer, w, n, inverse=True) for w in CORE] for n in big}
-            v, st = cell(gm([x for vals in by_size.values() for x in vals]), lambda x: x >= 2.0)
-            each = "; ".join(f"{size_name(n)}: {gm(vals):.2f}" for n, vals in by_size.items() if gm(vals))
-            rows.append((f"{label} / gomap, geometric mean over the core workloads at 10^6 and 10^7 ({each})",
-                         ">= 2.0", v, st))
+            rows.append((f"gomap / absl, largest single core workload, {size_name(n)} ({detail})", "<= 1.5", v, st))
+            bratios = {w: per("boost_flat", w, n) for w in CORE}
+            v, st = cell(gm(bratios.values()), lambda x: x <= 1.25)
+            detail = ", ".join(f"{w} {r:.2f}" for w, r in bratios.items() if r)
+            rows.append((f"gomap / boost, geometric mean of the 6 core workloads, {size_name(n)} ({detail})",
+                         "<= 1.25", v, st))
+        ln = self.run.get("latency_n")
+        mx, cmx = self.median("gomap", "latency_max", ln), self.median("control", "latency_max", ln)
+        amx = self.median("absl_flat", "latency_max", ln)
+        v, st = cell(mx / 1000 if mx else None, lambda x: x <= 1000, "{:.0f} us")
+        others = ([f"control loop {cmx / 1000:.0f} us"] if cmx else []) + ([f"absl {amx / 1000:.0f} us"] if amx else [])
+        if mx and others:
+            v += " (" + ", ".join(others) + ")"
+        rows.append((f"gomap slowest insert, {size_name(ln or 0)} inserts without reserve (median of the runs' max)",
+                     "<= 1 ms", v, st))
+        g99, a99 = self.median("gomap", "latency_p99.99", ln), self.median("absl_flat", "latency_p99.99", ln)
+        c99 = self.median("control", "latency_p99.99", ln)
+        v, st = cell(g99 / a99 if g99 and a99 else None, lambda x: x <= 1.0)
+        if g99 and a99:
+            v += f" ({g99 / 1000:.2f} us vs {a99 / 1000:.2f} us; control loop {c99 / 1000:.2f} us)" if c99 else \
+                f" ({g99 / 1000:.2f} us vs {a99 / 1000:.2f} us)"
+        rows.append(("gomap / absl, p99.99 insert latency, same inserts", "<= 1.0", v, st))
+        for peer, label, ok in (("std_unordered", "std::unordered_map", lambda x: x <= 0.5),
+                                ("go", "Go map", lambda x: x < 0.5)):
+            vals = {(w, n): per(peer, w, n) for n in big for w in CORE}
+            v, st = cell(gm(vals.values()), ok)
+            slow = [f"{w} {size_name(n)} {q:.2f}" for (w, n), q in vals.items() if q and not ok(q)]
+            each = "; ".join(f"{size_name(n)}: {gm([vals[(w, n)] for w in CORE]):.2f}" for n in big
+                             if gm([vals[(w, n)] for w in CORE]))
+            detail = f" ({each}; workloads not at the bound: {', '.join(slow) if slow else 'none'})" if each else ""
+            rows.append((f"gomap / {label}, geometric mean of the core workloads at every size >= 10^6 it ran{detail}",
+                         "<= 0.5" if peer == "std_unordered" else "< 0.5", v, st))
         sn = self.run.get("string_n")
         for w in ("string_insert", "string_find_hit"):
             v, st = cell(per("absl_flat", w, sn), lambda x: x <= 1.2)
             rows.append((f"gomap / absl, `{w}`, 16-byte strings, {size_name(sn or 0)}", "<= 1.2", v, st))
-        ln = self.run.get("latency_n")
-        mx = self.median("gomap", "latency_max", ln)
-        v, st = cell(mx / 1000 if mx else None, lambda x: x <= 1000, "{:.0f} us")
-        rows.append((f"gomap slowest insert, {size_name(ln or 0)} inserts without reserve (median of runs)",
-                     "<= 1 ms", v, st))
-        g99, a99 = self.median("gomap", "latency_p99.99", ln), self.median("absl_flat", "latency_p99.99", ln)
-        v, st = cell(g99 / a99 if g99 and a99 else None, lambda x: x <= 1.0)
-        if g99 and a99:
-            v += f" ({g99 / 1000:.2f} us vs {a99 / 1000:.2f} us)"
-        rows.append(("gomap / absl, p99.99 insert latency", "<= 1.0", v, st))
-        for n in big:
-            v, st = cell(per("absl_flat", "memory_full", n), lambda x: x <= 1.15)
-            rows.append((f"gomap / absl, bytes per entry, {size_name(n)}", "<= 1.15", v, st))
         v, st = cell(per("absl_flat", "churn", self.run.get("churn_ops")), lambda x: x <= 1.0)
         rows.append(("gomap / absl, churn time per op (1,000 live keys)", "<= 1.0", v, st))
+        if memory:
+            for n in big:
+                v, st = cell(per("absl_flat", "memory_full", n), lambda x: x <= 1.15)
+                rows.append((f"gomap / absl, bytes per entry (counting allocator), {size_name(n)}", "<= 1.15", v, st))
+            ns = self.sizes("memory_full")
+            for n in ns:
+                fresh = self.median("gomap", "memory_full", n // 10)
+                after = self.median("gomap", "memory_settled", n)
+                if n < 10 ** 6 or n // 10 not in ns or not fresh or not after:
+                    continue
+                v, st = cell(after * n / (fresh * (n // 10)), lambda x: x <= 2.5)
+                rows.append((f"gomap bytes after inserting {size_name(n)} keys, erasing 90% and 10^4 insert/erase "
+                             f"pairs (`memory_settled`) / a fresh map of the {size_name(n // 10)} keys left "
+                             "(`memory_full`)", "<= 2.5", v, st))
+        return rows
+
+    def targets(self, memory=True):
         self.out("| target | bound | measured | |")
         self.out("| --- | ---: | ---: | --- |")
-        for r in rows:
+        for r in self.target_rows(memory):
             self.out("| " + " | ".join(r) + " |")
         self.out()
 
@@ -293,7 +386,7 @@ class Doc:
                  "stats().bytes_allocated, std::allocator (mmap) | RSS delta, std::allocator |")
         self.out("| ---: | --- | ---: | ---: | ---: | ---: |")
         for n in ns:
-            for step in ("full", "erased90", "reinsert"):
+            for step in ("full", "erased90", "reinsert", "settled"):
                 c = self.get("gomap", "default", "memory_" + step, n)
                 r = self.get("gomap", "default", "rss_" + step, n)
                 cells = [fmt(c["median"], "") if c else "—",
@@ -304,9 +397,30 @@ class Doc:
         self.out()
 
 
-def document(path, out_path, command, concurrent=None):
+O2_NOTE = ("The -O2 run (`build/bench-o2`, `CMAKE_CXX_FLAGS_RELEASE=\"-O2 -DNDEBUG\"`) is a second, separate run "
+           "of the same driver after the release one, so its ratios are taken within it, never across the two "
+           "runs.")
+
+
+def o2_scope(d2):
+    """What the -O2 run covered: its maps, and the core sizes each ran at."""
+    maps, sizes = [], {}
+    for r in d2.results:
+        if r["map"] in ("control", "go_control"):
+            continue
+        if r["map"] not in maps:
+            maps.append(r["map"])
+        if r["workload"] == "insert":
+            sizes.setdefault(r["map"], set()).add(r["n"])
+    return maps, {m: sorted(sizes.get(m, ())) for m in maps}
+
+
+def document(path, out_path, command, concurrent=None, o2=None):
     meta, results = load(path)
     d = Doc(meta, results)
+    d2 = Doc(*load(o2)) if o2 else None
+    if d2:
+        d2.lines = d.lines  # one document: the -O2 run's sections are written into it
     run = d.run
     o = d.out
     secs = meta.get("end", {}).get("seconds")
@@ -359,30 +473,65 @@ def document(path, out_path, command, concurrent=None):
     else:
         o("Nothing of the protocol was cut: every workload ran for every map at every size it names.")
     o()
-    o("## Headline: peer time / gomap time, same run, default hashers")
+    if d2:
+        maps, sizes = o2_scope(d2)
+        full = d2.run.get("sizes", [])
+        short = [f"{NAMES.get(m, m)} only at N = " + ", ".join(size_name(n) for n in sizes[m])
+                 for m in maps if sizes[m] and sizes[m] != full]
+        o(f"- **-O2 run**: flags `{d2.run.get('flags')}`, {d2.run.get('reps')} repetition{'s' if d2.run.get('reps') != 1 else ''}, default hashers, "
+          "maps " + ", ".join(NAMES.get(m, m) for m in maps) + "; the throughput workloads (core at N = "
+          + ", ".join(size_name(n) for n in full) + ", churn, strings) and latency. "
+          "**Cut at -O2**, to keep `make bench` near 20 minutes: the common-hasher pass, tsl::robin_map, "
+          "google::dense_hash_map, absl::btree_map, the memory workload (a table's layout and allocations do "
+          "not depend on -O)" + ("; the core workloads of " + "; ".join(short) if short else "") + ". "
+          f"{O2_NOTE} Load average at its start: {d2.run.get('load_average', '?')}, at its end: "
+          f"{d2.meta.get('end', {}).get('load_average', '?')}.")
+        o()
+    o("## Issue 13's targets, from this run")
     o()
-    o("Above 1: gomap is faster. `churn` is at 10^7 operations, the string workloads at N = 10^6 and the "
-      "latency rows at 10^7 inserts, so they fill only the matching column.")
+    o("**Convention: every ratio in this section and in the headline is gomap time / peer time** (or gomap "
+      "bytes / peer bytes): below 1, gomap is faster or smaller. So \"std::unordered_map takes at least 2x "
+      "gomap's time\" reads `gomap / std <= 0.5`. Default hashers; medians of the run's repetitions; each "
+      "ratio from figures of one run. `bench/report.py --targets` prints the same rows (`make bench` does, "
+      "at its end).")
     o()
-    d.headline()
-    o("## The performance targets, from this run")
-    o()
-    o("Time and memory ratios here are gomap / peer (below 1: gomap is faster or smaller), except the "
-      "Go and std rows (peer / gomap: how many times faster gomap is). Default hashers; medians of the run's "
-      "repetitions; the targets are those of the performance issue.")
+    o(f"### Release flags (`{run.get('flags')}`)")
     o()
     d.targets()
+    if d2:
+        o(f"### -O2 (`{d2.run.get('flags')}`)")
+        o()
+        o("The memory targets are the release run's (above).")
+        o()
+        d2.targets(memory=False)
+    o("## Headline: gomap time / peer time, same run, default hashers")
+    o()
+    o("Below 1: gomap is faster (the opposite of the per-workload tables further down, whose bold ratios "
+      "are peer / gomap). `churn` is at 10^7 operations, the string workloads at N = 10^6 and the latency "
+      "rows at 10^7 inserts, so they fill only the matching column.")
+    o()
+    o(f"### Release flags (`{run.get('flags')}`)")
+    o()
+    d.headline()
+    if d2:
+        o(f"### -O2 (`{d2.run.get('flags')}`)")
+        o()
+        d2.headline()
     o("## Time per operation")
     o()
-    o("Both passes are in each table: each map with its own default hasher (`default`), then every hashed "
-      "C++ map with one common hasher (`common`; see below). Ratios in the common rows are to gomap's "
-      "common row.")
+    o("Release flags. Both passes are in each table: each map with its own default hasher (`default`), then "
+      "every hashed C++ map with one common hasher (`common`; see below). **Bold: peer / gomap** (above 1, "
+      "gomap is faster); ratios in the common rows are to gomap's common row. `find_hit_reserved` is "
+      "`find_hit` on the map `insert_reserved` filled (never grown), `find_hit` the one the lifecycle's "
+      "`insert` filled without reserve.")
     o()
-    for w in CORE:
-        d.table(w)
-    d.table("churn", ", N = operations")
-    d.table("string_insert")
-    d.table("string_find_hit")
+    d.throughput_tables()
+    if d2:
+        o("## Time per operation at -O2")
+        o()
+        o(f"Flags `{d2.run.get('flags')}`, default hashers. **Bold: peer / gomap**, within the -O2 run. {O2_NOTE}")
+        o()
+        d2.throughput_tables()
     o("## Per-insert latency")
     o()
     o("One clock read per insert into a map growing from empty to N without reserve; per run the percentiles "
@@ -407,13 +556,21 @@ def document(path, out_path, command, concurrent=None):
           "max of the slow maps say more about the scheduler than about the map. Compare with the "
           "control loops.")
         o()
+    if d2:
+        o("### Per-insert latency at -O2")
+        o()
+        for w in ("latency_p99.99", "latency_max"):
+            d2.table(w)
     o("## Memory")
     o()
     o("Bytes / N, where N is the number of keys inserted (so the `erased90` and `reinsert` rows are "
       "comparable with `full`: a map that gives nothing back keeps the same figure). Steps: `full` after "
       "inserting N keys; `peak` the most held at any moment while inserting (both arrays of an incremental "
       "growth, a realloc's two blocks); `erased90` after erasing 90% of the keys (the first 9N/10 of the "
-      "shuffle); `reinsert` after one more insert, which lets a map that shrinks on insert do so.")
+      "shuffle); `reinsert` after one more insert, which lets a map that shrinks on insert do so; `settled` "
+      "after 10^4 more insert/erase pairs (each inserts a new key and erases the previous new one; "
+      "min(10^4, N - 1) of them), by when gomap's incremental shrink has finished (C++ maps only: Go's map "
+      "never shrinks).")
     o()
     o("`memory_*`: what the map holds through a **counting allocator** (bytes requested, so malloc's own "
       "per-block overhead is not included: a 24-byte `std::unordered_map` node is counted as 24, costs 32). "
@@ -450,12 +607,14 @@ def document(path, out_path, command, concurrent=None):
     o("- `insert`, `find_hit`, `find_miss`, `iterate`, `erase` are phases of one map's life: insert N keys "
       "(no reserve), look all up in shuffled order, look up N absent keys, sum all values, erase all in "
       "shuffled order. Building and destroying maps is outside the clock. `insert_reserved` reserves N "
-      "first, untimed (Go: `make(map, N)`). Every phase checks its answers (found counts, sums), and the "
+      "first, untimed (Go: `make(map, N)`), and `find_hit_reserved` then looks every key up in that map, once "
+      "per pass like `find_hit`. Every phase checks its answers (found counts, sums), and the "
       "run stops on a wrong one.")
     o("- C++ maps insert with `try_emplace` (dense_hash_map: `insert`), Go with `m[k] = v`. With string "
       "keys a C++ map stores its own `std::string` copy (a heap block each), while Go stores the string "
       "header and shares the bytes: part of the string_insert gap to Go is that, not the table.")
-    o("- Default hashers: gomap `gomap::hash` (seeded multiply-fold), absl `absl::Hash`, std/robin/dense "
+    o("- Default hashers: gomap `gomap::hash` (seeded multiply-fold), absl `absl::Hash`, boost `boost::hash` (the identity for integers, which "
+      "boost::unordered_flat_map post-mixes with a multiply-fold), std/robin/dense "
       "`std::hash` (the identity for integers; std then takes a prime modulus, robin and dense a power-of-two "
       "mask, fine for these random keys, not for structured ones), Go its AES-based runtime hash. The common "
       "hasher is a unary functor returning `gomap::hash<K>{}(k)` with seed 0 (one 64x64->128 multiply-fold "
@@ -486,15 +645,22 @@ def main():
     ap.add_argument("--command", default="make bench", help="the regenerating command, for the document")
     ap.add_argument("--concurrent", help="gomap_bench_concurrent's JSON lines: checked with --check, "
                     "a section of the document otherwise (bench/report_concurrent.py)")
+    ap.add_argument("--o2", help="the -O2 run's JSON lines (build/bench-o2): checked with --check, "
+                    "sections of the document and a second targets table otherwise")
+    ap.add_argument("--targets", action="store_true", help="print issue 13's targets (both runs) on stdout")
     a = ap.parse_args()
     if a.check:
         rc = check(a.results, a.go_standalone)
         if a.concurrent:
             rc = max(rc, report_concurrent.main_check(a.concurrent))
+        if a.o2:
+            rc = max(rc, check_o2(a.o2, a.results))
         return rc
+    if a.targets:
+        return print_targets(a.results, a.o2)
     if not a.out:
-        ap.error("--out or --check is required")
-    document(a.results, a.out, a.command, a.concurrent)
+        ap.error("--out, --check or --targets is required")
+    document(a.results, a.out, a.command, a.concurrent, a.o2)
     return 0
 
 

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 build=(cmake ninja-build g++ libgtest-dev libgmock-dev libxxhash-dev)
-bench=(libbenchmark-dev libabsl-dev robin-map-dev libsparsehash-dev golang-go python3 libtbb-dev libcuckoo-dev)
+bench=(libbenchmark-dev libabsl-dev libboost1.81-dev robin-map-dev libsparsehash-dev golang-go python3 libtbb-dev libcuckoo-dev)
 # USDT probes (sys/sdt.h, readelf), the /metrics endpoint (cpp-httplib via
 # pkg-config), promtool and a Prometheus server for the observability tests.
 observe=(systemtap-sdt-dev binutils libcpp-httplib-dev pkg-config prometheus)

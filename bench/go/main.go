@@ -161,6 +161,27 @@ func wrong(what string) { panic("go map answered wrongly in " + what) }
 
 type phases struct{ insert, findHit, findMiss, iterate, erase float64 }
 
+// findHits looks every key of sh up inner times, sums the values and checks
+// the hits (as bench/src/workloads.hpp's time_find_hits does): total ns.
+func findHits(m map[uint64]uint64, sh []uint64, inner int, what string) float64 {
+	var sum, found uint64
+	t0 := nanotime()
+	for r := 0; r < inner; r++ {
+		for _, k := range sh {
+			if v, ok := m[k]; ok {
+				sum += v
+				found++
+			}
+		}
+	}
+	t := float64(nanotime() - t0)
+	sink += sum
+	if found != uint64(len(sh)*inner) {
+		wrong(what)
+	}
+	return t
+}
+
 func lifecycle(n, outer, inner int) phases {
 	keys, sh, miss := ks.stream(0, n), ks.shuffled(n), ks.stream(n, n)
 	var t phases
@@ -176,24 +197,9 @@ func lifecycle(n, outer, inner int) phases {
 			wrong("insert")
 		}
 
-		var sum, found uint64
-		t0 = nanotime()
-		for r := 0; r < inner; r++ {
-			for _, k := range sh {
-				if v, ok := m[k]; ok {
-					sum += v
-					found++
-				}
-			}
-		}
-		t1 = nanotime()
-		t.findHit += float64(t1 - t0)
-		sink += sum
-		if found != uint64(n*inner) {
-			wrong("find_hit")
-		}
+		t.findHit += findHits(m, sh, inner, "find_hit")
 
-		found = 0
+		var found uint64
 		t0 = nanotime()
 		for r := 0; r < inner; r++ {
 			for _, k := range miss {
@@ -208,8 +214,7 @@ func lifecycle(n, outer, inner int) phases {
 			wrong("find_miss")
 		}
 
-		sum = 0
-		var seen uint64
+		var sum, seen uint64
 		t0 = nanotime()
 		for r := 0; r < inner; r++ {
 			for _, v := range m {
@@ -236,21 +241,25 @@ func lifecycle(n, outer, inner int) phases {
 	return t
 }
 
-func insertReserved(n, outer int) float64 {
+// insertReserved times inserting into make(map, n), then the lifecycle's
+// find_hit on that map (find_hit_reserved): total ns of each.
+func insertReserved(n, outer, inner int) (float64, float64) {
 	keys := ks.stream(0, n)
-	total := 0.0
+	sh := ks.shuffled(n)
+	ins, find := 0.0, 0.0
 	for o := 0; o < outer; o++ {
 		m := make(map[uint64]uint64, n)
 		t0 := nanotime()
 		for i, k := range keys {
 			m[k] = uint64(i)
 		}
-		total += float64(nanotime() - t0)
+		ins += float64(nanotime() - t0)
 		if len(m) != n {
 			wrong("insert_reserved")
 		}
+		find += findHits(m, sh, inner, "find_hit_reserved")
 	}
-	return total
+	return ins, find
 }
 
 // churn returns total ns, or with samplePeak the peak live heap growth
@@ -715,7 +724,8 @@ func execute(line string) (reply string, err error) {
 		return fields("insert", t.insert, "find_hit", t.findHit, "find_miss", t.findMiss, "iterate", t.iterate,
 			"erase", t.erase), nil
 	case "insert_reserved":
-		return fields("ns", insertReserved(a[0], a[1])), nil
+		ins, find := insertReserved(a[0], a[1], a[2])
+		return fields("ns", ins, "find_hit", find), nil
 	case "churn":
 		return fields("ns", churn(a[0], a[1], false)), nil
 	case "churn_peak":
@@ -822,7 +832,10 @@ func standalone(out *os.File, sizes []int, reps int, minTime float64, churnOps, 
 			get("iterate", "ns/op", n).values = append(get("iterate", "ns/op", n).values, t.iterate/r)
 			get("erase", "ns/op", n).values = append(get("erase", "ns/op", n).values, t.erase/d)
 			ir := get("insert_reserved", "ns/op", n)
-			ir.values = append(ir.values, insertReserved(n, outer)/d)
+			ins, find := insertReserved(n, outer, inner)
+			ir.values = append(ir.values, ins/d)
+			fr := get("find_hit_reserved", "ns/op", n)
+			fr.values = append(fr.values, find/r)
 			debug.FreeOSMemory()
 		}
 	}

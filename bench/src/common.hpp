@@ -255,9 +255,11 @@ struct latency_ns {
 // Bytes held after each step of the memory workload. `peak` is the most held
 // at any moment while inserting. The gomap_* fields are gomap's own
 // stats().bytes_allocated at the same points (NaN for other maps).
+// `settled`: after 10^4 more insert/erase pairs at the reduced size (the
+// shrink of a map that shrinks has finished by then); C++ maps only.
 struct memory_bytes {
-  double full = nan, peak = nan, erased90 = nan, reinsert = nan;
-  double gomap_full = nan, gomap_erased90 = nan, gomap_reinsert = nan;
+  double full = nan, peak = nan, erased90 = nan, reinsert = nan, settled = nan;
+  double gomap_full = nan, gomap_erased90 = nan, gomap_reinsert = nan, gomap_settled = nan;
 };
 
 // Percentiles of per-operation intervals in TSC ticks, converted to ns.
@@ -287,7 +289,8 @@ class subject {
   // `inner` repeats the read-only phases on the same map. A subject is only
   // asked for the groups has() admits.
   virtual lifecycle_ns lifecycle(std::size_t, unsigned, unsigned) { unsupported(); }
-  virtual double insert_reserved(std::size_t, unsigned) { unsupported(); }
+  // .insert and .find_hit (find_hit_reserved) only.
+  virtual lifecycle_ns insert_reserved(std::size_t, unsigned, unsigned) { unsupported(); }
   virtual double churn(std::size_t, std::size_t) { unsupported(); }
   virtual lifecycle_ns strings(std::size_t, unsigned, unsigned) { unsupported(); }
   virtual latency_ns latency(std::size_t) { unsupported(); }
@@ -306,6 +309,7 @@ using subject_list = std::vector<std::unique_ptr<subject>>;
 // unit so that the build compiles them in parallel.
 void add_gomap(subject_list&);
 void add_absl_flat(subject_list&);
+void add_boost_flat(subject_list&);
 void add_std_unordered(subject_list&);
 void add_tsl_robin(subject_list&);
 void add_google_dense(subject_list&);

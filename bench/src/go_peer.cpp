@@ -108,8 +108,12 @@ class go_map final : public subject {
     const auto r = p_->call(cmd("lifecycle", n, outer, inner));
     return {field(r, "insert"), field(r, "find_hit"), field(r, "find_miss"), field(r, "iterate"), field(r, "erase")};
   }
-  double insert_reserved(std::size_t n, unsigned outer) override {
-    return field(p_->call(cmd("insert_reserved", n, outer)), "ns");
+  lifecycle_ns insert_reserved(std::size_t n, unsigned outer, unsigned inner) override {
+    const auto r = p_->call(cmd("insert_reserved", n, outer, inner));
+    lifecycle_ns t;
+    t.insert = field(r, "ns");
+    t.find_hit = field(r, "find_hit");
+    return t;
   }
   double churn(std::size_t live, std::size_t ops) override { return field(p_->call(cmd("churn", live, ops)), "ns"); }
   lifecycle_ns strings(std::size_t n, unsigned outer, unsigned inner) override {

@@ -32,7 +32,6 @@
 
 namespace gomap_bench {
 
-
 // ---- results ---------------------------------------------------------------------
 
 namespace {
@@ -80,7 +79,8 @@ struct options {
   bool smoke = false;
   unsigned reps = 5;
   std::vector<std::size_t> sizes{1'000, 1'000'000, 10'000'000};
-  std::vector<std::size_t> memory_sizes{1'000, 1'000'000, 10'000'000};
+  // 10^5 too: a fresh map of the keys left after erasing 90% of 10^6.
+  std::vector<std::size_t> memory_sizes{1'000, 100'000, 1'000'000, 10'000'000};
   double min_time_ns = 50e6;              // a small-N measurement lasts at least this
   std::size_t calibrate_below = 100'000;  // N under which phases are repeated to min_time
   std::size_t warm_up_max = 1'000'000;    // N up to which one untimed lifecycle runs first
@@ -88,8 +88,9 @@ struct options {
   std::size_t string_n = 1'000'000;
   std::size_t latency_n = 10'000'000;
   std::set<std::string> only{"core", "churn", "strings", "latency", "memory"};
-  std::set<std::string> maps;     // empty: every subject; else these names (and the control)
-  std::set<std::string> hashers;  // empty: both passes; else "default" and/or "common"
+  std::set<std::string> maps;                // empty: every subject; else these names (and the control)
+  std::set<std::string> hashers;             // empty: both passes; else "default" and/or "common"
+  std::map<std::string, std::size_t> max_n;  // map -> the largest core N it runs at (--max-n)
 };
 
 std::vector<std::size_t> parse_sizes(const std::string& s) {
@@ -138,6 +139,14 @@ options parse(int argc, char** argv) {
       auto& set = a == "--maps" ? o.maps : o.hashers;
       std::stringstream in(value());
       for (std::string g; std::getline(in, g, ',');) set.insert(g);
+    } else if (a == "--max-n") {
+      // map=N[,map=N]: that map's core workloads skip every N above this (the -O2 run's slow peers).
+      std::stringstream in(value());
+      for (std::string g; std::getline(in, g, ',');) {
+        const auto eq = g.find('=');
+        if (eq == std::string::npos) throw std::runtime_error("--max-n wants map=N, got " + g);
+        o.max_n[g.substr(0, eq)] = static_cast<std::size_t>(std::stod(g.substr(eq + 1)));
+      }
     } else if (a == "--smoke") {
       // Every workload, tiny N: proves the harness works, measures nothing.
       o.smoke = true;
@@ -162,11 +171,24 @@ class driver {
 
   void run() {
     add_gomap(subjects_);
+#ifdef GOMAP_BENCH_HAS_absl_flat
     add_absl_flat(subjects_);
+#endif
+#ifdef GOMAP_BENCH_HAS_boost_flat
+    add_boost_flat(subjects_);
+#endif
+#ifdef GOMAP_BENCH_HAS_std_unordered
     add_std_unordered(subjects_);
+#endif
+#ifdef GOMAP_BENCH_HAS_tsl_robin
     add_tsl_robin(subjects_);
+#endif
+#ifdef GOMAP_BENCH_HAS_google_dense
     add_google_dense(subjects_);
+#endif
+#ifdef GOMAP_BENCH_HAS_absl_btree
     add_absl_btree(subjects_);
+#endif
     std::string go_hello;
     if (o_.go != "none") add_go(subjects_, o_.go, &go_hello);
     subjects_.push_back(make_control());
@@ -232,7 +254,11 @@ class driver {
 
   void core(std::size_t n) {
     progress("core", n);
-    const auto subs = with(group::core);
+    auto subs = with(group::core);
+    std::erase_if(subs, [&](const subject* s) {
+      const auto m = o_.max_n.find(s->map());
+      return m != o_.max_n.end() && n > m->second;
+    });
     std::map<const subject*, std::pair<unsigned, unsigned>> cal;
     // One untimed lifecycle per subject: calibration below calibrate_below,
     // warm-up (code, allocator state) up to warm_up_max; 10^7 is its own warm-up.
@@ -252,16 +278,21 @@ class driver {
       slot(s, "find_miss", n, "ns/op").values.push_back(t.find_miss / r);
       slot(s, "iterate", n, "ns/op").values.push_back(t.iterate / r);
       slot(s, "erase", n, "ns/op").values.push_back(t.erase / d);
-      if (s.has_reserve()) slot(s, "insert_reserved", n, "ns/op").values.push_back(s.insert_reserved(n, outer) / d);
+      if (s.has_reserve()) {
+        const lifecycle_ns ir = s.insert_reserved(n, outer, inner);
+        slot(s, "insert_reserved", n, "ns/op").values.push_back(ir.insert / d);
+        slot(s, "find_hit_reserved", n, "ns/op").values.push_back(ir.find_hit / r);
+      }
     });
     for (auto& [s, c] : cal) {
-      for (const char* w : {"insert", "find_hit", "find_miss", "iterate", "erase", "insert_reserved"}) {
+      for (const char* w :
+           {"insert", "find_hit", "find_miss", "iterate", "erase", "insert_reserved", "find_hit_reserved"}) {
         for (auto& r : pending_)
           if (r.map == s->map() && r.hasher == s->hasher() && r.workload == w && r.n == n)
             r.extra = {{"outer", c.first}, {"inner", c.second}};
       }
     }
-    flush({"insert", "insert_reserved", "find_hit", "find_miss", "erase", "iterate"});
+    flush({"insert", "insert_reserved", "find_hit", "find_hit_reserved", "find_miss", "erase", "iterate"});
   }
 
   void churn() {
@@ -323,7 +354,8 @@ class driver {
               {"_full", {m.full, m.gomap_full}},
               {"_peak", {m.peak, nan}},
               {"_erased90", {m.erased90, m.gomap_erased90}},
-              {"_reinsert", {m.reinsert, m.gomap_reinsert}}};
+              {"_reinsert", {m.reinsert, m.gomap_reinsert}},
+              {"_settled", {m.settled, m.gomap_settled}}};
           for (const auto& [suffix, v] : rows) {
             if (!std::isfinite(v.first)) continue;  // not measurable for this map (Go's peak)
             result& r = slot(*s, p + suffix, n, "B/entry");
@@ -334,8 +366,8 @@ class driver {
         put("memory", s->memory(n));
         put("rss", s->memory_rss(n));
       }
-      flush({"memory_full", "memory_peak", "memory_erased90", "memory_reinsert", "rss_full", "rss_peak", "rss_erased90",
-             "rss_reinsert"});
+      flush({"memory_full", "memory_peak", "memory_erased90", "memory_reinsert", "memory_settled", "rss_full",
+             "rss_peak", "rss_erased90", "rss_reinsert", "rss_settled"});
     }
     progress("churn_peak", o_.churn_ops);
     for (subject* s : subs)
@@ -353,9 +385,10 @@ class driver {
       std::vector<double> v = r.values;
       std::sort(v.begin(), v.end());
       out_ << "{\"map\":" << json_string(r.map) << ",\"hasher\":" << json_string(r.hasher)
-           << ",\"workload\":" << json_string(r.workload) << ",\"n\":" << r.n << ",\"unit\":" << json_string(r.unit)
-           << ",\"median\":" << json_number(r.median()) << ",\"min\":" << json_number(v.front())
-           << ",\"max\":" << json_number(v.back()) << ",\"runs\":" << v.size() << ",\"values\":[";
+           << ",\"workload\":" << json_string(r.workload) << ",\"opt\":" << json_string(GOMAP_BENCH_OPT)
+           << ",\"n\":" << r.n << ",\"unit\":" << json_string(r.unit) << ",\"median\":" << json_number(r.median())
+           << ",\"min\":" << json_number(v.front()) << ",\"max\":" << json_number(v.back()) << ",\"runs\":" << v.size()
+           << ",\"values\":[";
       for (std::size_t i = 0; i < r.values.size(); ++i) out_ << (i ? "," : "") << json_number(r.values[i]);
       out_ << "]";
       for (const auto& [k, x] : r.extra) out_ << "," << json_string(k) << ":" << json_number(x);
@@ -433,8 +466,8 @@ class driver {
          << ",\"cpu\":" << json_string(cpu) << ",\"load_average\":" << json_string(load_average())
          << ",\"kernel\":" << json_string(std::string(u.sysname) + " " + u.release)
          << ",\"source\":" << json_string(o_.source) << ",\"compiler\":" << json_string(GOMAP_BENCH_COMPILER)
-         << ",\"flags\":" << json_string(GOMAP_BENCH_FLAGS) << ",\"smoke\":" << (o_.smoke ? "true" : "false")
-         << ",\"reps\":" << o_.reps << ",\"sizes\":[" << sizes
+         << ",\"flags\":" << json_string(GOMAP_BENCH_FLAGS) << ",\"opt\":" << json_string(GOMAP_BENCH_OPT)
+         << ",\"smoke\":" << (o_.smoke ? "true" : "false") << ",\"reps\":" << o_.reps << ",\"sizes\":[" << sizes
          << "],\"min_time_ms\":" << json_number(o_.min_time_ns / 1e6) << ",\"calibrate_below\":" << o_.calibrate_below
          << ",\"churn_live\":" << o_.churn_live << ",\"churn_ops\":" << o_.churn_ops << ",\"string_n\":" << o_.string_n
          << ",\"latency_n\":" << o_.latency_n << ",\"ticks_per_ns\":" << json_number(ticks_per_ns())

@@ -12,13 +12,15 @@
 //                     erase     the N keys in shuffled order
 //                   repeated `outer` times on fresh maps. Sharing one map
 //                   between the phases is what lets 10^7 fit the time budget.
-//   insert_reserved reserve(N) untimed, then insert the N keys
+//   insert_reserved reserve(N) untimed, then insert the N keys; then
+//                   find_hit_reserved: find_hit on that map (x inner)
 //   churn           1,000 keys inserted untimed; then per op insert the next
 //                   key of the stream and erase the oldest live one
 //   strings         lifecycle's insert and find_hit with std::string keys
 //   latency         insert N keys into a fresh map, one TSC read per insert
 //   memory          counting allocator: after inserting N, after erasing 90%
-//                   (the first 9N/10 of the shuffle), after one more insert
+//                   (the first 9N/10 of the shuffle), after one more insert,
+//                   after 10^4 more insert/erase pairs (min(10^4, N - 1))
 //
 // Every phase checks what it saw (hits found, misses missed, entries summed)
 // and the run stops if a map answers wrongly: a figure for a broken map is
@@ -94,6 +96,30 @@ struct common_hashing {
   throw std::runtime_error(std::string(map) + " answered wrongly in " + what);
 }
 
+// Looks every key of `shuffled` up `inner` times (once per key per pass: at
+// N >= 10^5 the driver passes inner = 1, so no pass finds the previous one's
+// lines in cache) and consumes each result: the value is loaded and summed,
+// and the sum checked, so no lookup can be dropped or left half done.
+// Returns the ns of all passes.
+template <class F, class M, class K>
+double time_find_hits(const M& m, std::span<const K> shuffled, unsigned inner, const char* what) {
+  std::uint64_t sum = 0, found = 0;
+  const std::int64_t t0 = now_ns();
+  for (unsigned r = 0; r < inner; ++r) {
+    for (const K& k : shuffled) {
+      auto it = m.find(k);
+      if (it != m.end()) {
+        sum += it->second;
+        ++found;
+      }
+    }
+  }
+  const std::int64_t t1 = now_ns();
+  keep(sum);
+  if (found != std::uint64_t{shuffled.size()} * inner) wrong(F::name, what);
+  return double(t1 - t0);
+}
+
 template <class F, class M, class K>
 lifecycle_ns run_lifecycle(std::span<const K> in_order, std::span<const K> shuffled, std::span<const K> misses,
                            unsigned outer, unsigned inner, bool all_phases) {
@@ -108,24 +134,10 @@ lifecycle_ns run_lifecycle(std::span<const K> in_order, std::span<const K> shuff
     t.insert += double(t1 - t0);
     if (m.size() != n) wrong(F::name, "insert");
 
-    std::uint64_t sum = 0, found = 0;
-    t0 = now_ns();
-    for (unsigned r = 0; r < inner; ++r) {
-      for (const K& k : shuffled) {
-        auto it = m.find(k);
-        if (it != m.end()) {
-          sum += it->second;
-          ++found;
-        }
-      }
-    }
-    t1 = now_ns();
-    t.find_hit += double(t1 - t0);
-    keep(sum);
-    if (found != std::uint64_t{n} * inner) wrong(F::name, "find_hit");
+    t.find_hit += time_find_hits<F>(m, shuffled, inner, "find_hit");
     if (!all_phases) continue;
 
-    found = 0;
+    std::uint64_t sum = 0, found = 0;
     t0 = now_ns();
     for (unsigned r = 0; r < inner; ++r) {
       for (const K& k : misses) found += m.find(k) != m.end();
@@ -158,19 +170,25 @@ lifecycle_ns run_lifecycle(std::span<const K> in_order, std::span<const K> shuff
   return t;
 }
 
+// insert_reserved, then find_hit_reserved: the same lookups as the
+// lifecycle's find_hit, on a map that never grew (so a map that is still
+// evacuating, or whose layout depends on its growth history, after the
+// lifecycle's inserts is measured both ways). Returns .insert and .find_hit.
 template <class F, class M>
-double run_insert_reserved(std::span<const std::uint64_t> in_order, unsigned outer) {
-  double total = 0;
+lifecycle_ns run_insert_reserved(std::span<const std::uint64_t> in_order, std::span<const std::uint64_t> shuffled,
+                                 unsigned outer, unsigned inner) {
+  lifecycle_ns t;
   for (unsigned o = 0; o < outer; ++o) {
     M m;
     F::prepare(m);
     F::reserve(m, in_order.size());
     const std::int64_t t0 = now_ns();
     for (std::size_t i = 0; i < in_order.size(); ++i) F::insert(m, in_order[i], i);
-    total += double(now_ns() - t0);
+    t.insert += double(now_ns() - t0);
     if (m.size() != in_order.size()) wrong(F::name, "insert_reserved");
+    t.find_hit += time_find_hits<F>(m, shuffled, inner, "find_hit_reserved");
   }
-  return total;
+  return t;
 }
 
 // Returns total ns; with `peak` set, runs through a counting-allocator map
@@ -235,9 +253,18 @@ memory_bytes run_memory(std::size_t n, Measure measure) {
   for (std::size_t i = 0; i < erase_count; ++i) m.erase(shuffled[i]);
   r.erased90 = measure(false);
   r.gomap_erased90 = F::gomap_bytes(m);
-  F::insert(m, keys().misses(n)[0], n);
+  const auto fresh = keys().misses(n);  // keys new to the map
+  F::insert(m, fresh[0], n);
   r.reinsert = measure(false);
   r.gomap_reinsert = F::gomap_bytes(m);
+  // Each pair inserts a new key and erases the one inserted before it.
+  const std::size_t pairs = std::min<std::size_t>(10'000, n - 1);
+  for (std::size_t j = 1; j <= pairs; ++j) {
+    F::insert(m, fresh[j], n + j);
+    m.erase(fresh[j - 1]);
+  }
+  r.settled = measure(false);
+  r.gomap_settled = F::gomap_bytes(m);
   if (m.size() != n - erase_count + 1) wrong(F::name, "memory");
   return r;
 }
@@ -299,11 +326,11 @@ class cxx_subject final : public subject {
   lifecycle_ns lifecycle(std::size_t n, unsigned outer, unsigned inner) override {
     return run_lifecycle<F, M, std::uint64_t>(keys().keys(n), keys().shuffled(n), keys().misses(n), outer, inner, true);
   }
-  double insert_reserved(std::size_t n, unsigned outer) override {
+  lifecycle_ns insert_reserved(std::size_t n, unsigned outer, unsigned inner) override {
     if constexpr (F::has_reserve) {
-      return run_insert_reserved<F, M>(keys().keys(n), outer);
+      return run_insert_reserved<F, M>(keys().keys(n), keys().shuffled(n), outer, inner);
     } else {
-      return subject::insert_reserved(n, outer);
+      return subject::insert_reserved(n, outer, inner);
     }
   }
   double churn(std::size_t live, std::size_t ops) override { return run_churn<F, M>(live, ops, false); }
