@@ -36,7 +36,7 @@ configure() {  # configure BUILD_DIR [cmake args...]
 }
 configure "$build"
 if [ "$mode" = concurrent ]; then
-  cmake --build "$build" -j "$jobs" --target gomap_bench_concurrent
+  cmake --build "$build" -j "$jobs" --target gomap_bench_concurrent gomap_bench_line_sharing
 else
   cmake --build "$build" -j "$jobs"
   configure "$o2" -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" -DGOMAP_BENCH_MAPS="gomap;absl_flat;boost_flat;std_unordered"
@@ -58,6 +58,9 @@ run_concurrent() {
   "$conc_bin" --source "$source" --out "$build/concurrent.jsonl" | tee "$build/concurrent-tables.txt"
   mkdir -p bench/results
   cp "$build/concurrent.jsonl" bench/results/concurrent.jsonl
+  # What sharing a written cache line costs the two threads (line_sharing.cpp).
+  { echo "$(date -u +%Y-%m-%dT%H:%M:%SZ), gomap $source, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+    "$build/bench/gomap_bench_line_sharing"; } | tee bench/results/line_sharing.txt
   local o2_arg=()  # no -O2 results before the first full run
   [ -f "$o2_results" ] && o2_arg=(--o2 "$o2_results")
   python3 bench/report.py bench/results/latest.jsonl --out docs/benchmarks.md --command "make bench" \
