@@ -130,6 +130,35 @@ def print_targets(path, o2):
     return 0
 
 
+PERF_BEGIN = "<!-- targets: written by `make bench` (bench/report.py --performance-doc); do not edit by hand -->"
+PERF_END = "<!-- end of targets -->"
+
+
+def performance_doc(path, o2, doc_path):
+    """Rewrites the targets block of docs/performance.md from this run (both flag sets)."""
+    d = Doc(*load(path))
+    runs = [d] + ([Doc(*load(o2))] if o2 else [])
+    lines = [PERF_BEGIN, "",
+             f"From the `make bench` of {d.run.get('date', '?')} (gomap `{d.run.get('source', 'unknown')}`, load "
+             f"average {d.run.get('load_average', '?')} at its start; every figure is in "
+             "[`benchmarks.md`](benchmarks.md)). Ratios are gomap / peer: below 1, gomap is faster or smaller."]
+    for i, r in enumerate(runs):
+        lines += ["", f"`{r.run.get('flags')}`" + ("" if i == 0 else " (the memory targets are the release run's)") + ":",
+                  "", "| target | bound | measured | |", "| --- | ---: | ---: | --- |"]
+        lines += ["| " + " | ".join(row) + " |" for row in r.target_rows(memory=i == 0)]
+    lines += ["", PERF_END]
+    text = open(doc_path).read()
+    if PERF_BEGIN not in text or PERF_END not in text:
+        print(f"report.py: {doc_path} lacks the targets block's markers ({PERF_BEGIN!r} ... {PERF_END!r}); "
+              "put them where the table belongs", file=sys.stderr)
+        return 1
+    head, rest = text.split(PERF_BEGIN, 1)
+    tail = rest.split(PERF_END, 1)[1]
+    with open(doc_path, "w") as f:
+        f.write(head + "\n".join(lines) + tail)
+    return 0
+
+
 def check(path, go_standalone):
     meta, results = load(path)
     errors = []
@@ -648,6 +677,8 @@ def main():
     ap.add_argument("--o2", help="the -O2 run's JSON lines (build/bench-o2): checked with --check, "
                     "sections of the document and a second targets table otherwise")
     ap.add_argument("--targets", action="store_true", help="print issue 13's targets (both runs) on stdout")
+    ap.add_argument("--performance-doc", metavar="PATH", help="rewrite the targets block of PATH "
+                    "(docs/performance.md) from this run and --o2's")
     a = ap.parse_args()
     if a.check:
         rc = check(a.results, a.go_standalone)
@@ -658,8 +689,10 @@ def main():
         return rc
     if a.targets:
         return print_targets(a.results, a.o2)
+    if a.performance_doc:
+        return performance_doc(a.results, a.o2, a.performance_doc)
     if not a.out:
-        ap.error("--out, --check or --targets is required")
+        ap.error("--out, --check, --targets or --performance-doc is required")
     document(a.results, a.out, a.command, a.concurrent, a.o2)
     return 0
 

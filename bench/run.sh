@@ -81,6 +81,8 @@ case "$mode" in
     # The document and the targets render from a smoke run too (into the build tree).
     python3 bench/report.py "$build/smoke.jsonl" --o2 "$o2/smoke.jsonl" --out "$build/smoke-benchmarks.md"
     python3 bench/report.py "$build/smoke.jsonl" --o2 "$o2/smoke.jsonl" --targets > "$build/smoke-targets.txt"
+    cp docs/performance.md "$build/smoke-performance.md"
+    python3 bench/report.py "$build/smoke.jsonl" --o2 "$o2/smoke.jsonl" --performance-doc "$build/smoke-performance.md"
     timeout 120 "$build/bench/gomap_shrink_latency" 200000 1 | grep -q "inserts during the shrink"
     echo "bench-smoke: passed in $(( $(date +%s) - start )) s (tables: $build/smoke-tables.txt)"
     ;;
@@ -104,8 +106,9 @@ case "$mode" in
       echo
       "$build/bench/gomap_shrink_latency" 10000000 5
     } > docs/shrink-latency.md
+    python3 bench/report.py bench/results/latest.jsonl --o2 "$o2_results" --performance-doc docs/performance.md
     python3 bench/report.py bench/results/latest.jsonl --o2 "$o2_results" --targets
-    echo "bench: wrote docs/benchmarks.md, docs/shrink-latency.md, bench/results/latest.jsonl and $o2_results"
+    echo "bench: wrote docs/benchmarks.md, docs/performance.md's targets, docs/shrink-latency.md, bench/results/latest.jsonl and $o2_results"
     ;;
   concurrent)
     run_concurrent
