@@ -425,7 +425,10 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
 
   // Finds `key`; if absent, constructs a new entry at a free slot by calling
   // construct(value_type* where). Returns where the entry is and whether it
-  // was inserted. `construct` must build an element whose key equals `key`.
+  // was inserted. `construct` must build an element whose key equals `key`,
+  // and be cheap to copy: the out-of-line paths take it by value, so that
+  // the inlined fast path need not keep it in memory (every caller passes a
+  // lambda capturing by reference).
   template <class K, class F>
   GOMAP_INTERNAL_INLINE std::pair<iterator, bool> find_or_insert(const K& key, F&& construct) {
     writing_flag::guard g(writing_);
