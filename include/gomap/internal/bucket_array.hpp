@@ -158,15 +158,6 @@ struct bucket_array {
     std::fill_n(chained, layout::chained_words(nbuckets()), 0);
   }
 
-  // Faults in the memory new buckets [lo, hi) are written through (tophash
-  // words, links, slots), for a mapped block (fresh pages); else nothing.
-  void populate_buckets(std::size_t lo, std::size_t hi) const noexcept {
-    if (!mem.mapped || lo >= hi) return;
-    populate(tophash + lo * bucket_slots, (hi - lo) * bucket_slots);
-    populate(links + lo, (hi - lo) * sizeof(overflow_header*));
-    populate(slots + lo * bucket_slots, (hi - lo) * bucket_slots * sizeof(Value));
-  }
-
   // Returns the array's block. Mapped blocks go to the retire queue unless
   // `now` (whole-table calls), which unmaps them at once.
   void release(const Alloc& alloc, retire_queue& retired, bool now) noexcept {
@@ -185,11 +176,6 @@ struct bucket_array {
   overflow_header* allocate_overflow(const Alloc& alloc, std::size_t& allocated) {
     overflow_header* o;
     if (pool_used < pool_size) {
-      // The pool's pages in populate_step_bytes batches, as the growth's
-      // destinations (a fault per page otherwise).
-      const std::size_t off = pool_used * layout::ovf_bucket_bytes;
-      if (mem.mapped && off % populate_step_bytes < layout::ovf_bucket_bytes)
-        populate(pool + off, std::min(populate_step_bytes, (pool_size - pool_used) * layout::ovf_bucket_bytes));
       o = reinterpret_cast<overflow_header*>(pool + pool_used++ * layout::ovf_bucket_bytes);
     } else {
       block m = layout::blocks::allocate(alloc, layout::ovf_bucket_bytes);

@@ -8,13 +8,11 @@
 //
 // So, with the default allocator (std::allocator), arrays of at least
 // `mapped_threshold` bytes are mapped directly and retired into a queue that
-// the map unmaps `release_step_bytes` at a time on later writes. A growth's
-// new array is faulted in `populate_step_bytes` at a time ahead of its
-// evacuation (table::populate_ahead). Fresh mappings are zero-filled by the
-// kernel, which the table uses to skip initialising control blocks (zero is
-// empty_rest). With any other allocator, arrays go through it and are
-// returned in one deallocate call when retired: the allocator decides what
-// that costs.
+// the map unmaps `release_step_bytes` at a time on later writes: ~0.13 ms
+// per operation. Fresh mappings are zero-filled by the kernel, which
+// the table uses to skip initialising control blocks (zero is empty_rest).
+// With any other allocator, arrays go through it and are returned in one
+// deallocate call when retired: the allocator decides what that costs.
 #pragma once
 
 #include <cstddef>
@@ -33,41 +31,16 @@
 namespace gomap::internal {
 
 inline constexpr std::size_t mapped_threshold = std::size_t{1} << 20;  // 1 MiB
-// The step sizes trade the longest operation against how many operations
-// pay one. Measured here (medians of 40, bench-free): munmap of touched
-// memory 9 us per 64 KiB, 66 us per MiB, 128 us per 2 MiB; faulting in
-// fresh memory 1.9 us per 4 KiB page on demand, 1.4 us batched
-// (MADV_POPULATE_WRITE: 330 us per MiB). A 10^7-key fill from empty maps
-// ~600 MiB of arrays over its growths and retires ~300 MiB: in 1 MiB
-// populate steps and 2 MiB unmap steps that is ~750 operations of 0.1-0.35
-// ms, fewer than the 1,000 that make a 10^7-insert run's p99.99 (64 KiB
-// unmap steps put ~4,800 inserts of ~9 us there); larger steps would near
-// the 1 ms an operation may take. A retired array is gone long before the
-// next growth either way.
+// 2 MiB per write. munmap of touched memory measured here (medians of 40):
+// 9 us per 64 KiB, 66 us per MiB, 128 us per 2 MiB. A 10^7-key fill from
+// empty retires ~300 MiB over its growths: 150 writes of ~0.13 ms, fewer than
+// the 1,000 that make its p99.99, where 64 KiB pieces put ~4,800 writes of
+// ~9 us (and kept every write on the slow path meanwhile: gomap_shrink_latency,
+// inserts with no growth running, p50 291 -> 171 ns, p99.99 35 -> 15 us).
+// Larger pieces would near the 1 ms an operation may take. A retired array
+// is gone long before the next growth either way.
 inline constexpr std::size_t release_step_bytes = std::size_t{2} << 20;
 inline constexpr std::size_t page_bytes = 4096;
-inline constexpr std::size_t populate_step_bytes = std::size_t{1} << 20;
-
-// Faults in the pages of [p, p + n) now, in one batch; contents unchanged.
-// For memory no other thread touches meanwhile (a map's own writes).
-inline void populate(void* p, std::size_t n) noexcept {
-#ifdef GOMAP_INTERNAL_MMAP
-  if (n == 0) return;
-  const auto first = reinterpret_cast<std::uintptr_t>(p) & ~std::uintptr_t{page_bytes - 1};
-  const auto end = reinterpret_cast<std::uintptr_t>(p) + n;
-#ifdef MADV_POPULATE_WRITE
-  if (::madvise(reinterpret_cast<void*>(first), end - first, MADV_POPULATE_WRITE) == 0) return;
-#endif
-  // Kernels before 5.14: write each page's first byte back to itself.
-  for (std::uintptr_t q = first; q < end; q += page_bytes) {
-    volatile unsigned char* c = reinterpret_cast<volatile unsigned char*>(q);
-    *c = *c;
-  }
-#else
-  (void)p;
-  (void)n;
-#endif
-}
 inline constexpr std::size_t hugepage_threshold = std::size_t{4} << 20;  // 4 MiB
 
 // One contiguous allocation: a bucket array with its preallocated overflow buckets.

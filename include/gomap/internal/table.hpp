@@ -148,7 +148,6 @@ struct table_contents {
   std::size_t noverflow_ = 0;          // Go's approximate overflow count of cur_
   std::size_t ovf_allocated_ = 0;      // overflow buckets allocated one by one (bytes_allocated)
   std::size_t shrink_below_ = 0;       // a shrink is due below this count (0: none)
-  std::size_t populated_ = 0;          // old buckets below this have their destinations faulted in
   grow_kind kind_ = grow_kind::none;
   retire_queue retired_;
   [[no_unique_address]] growth_clock<Timed> clock_{};
@@ -246,7 +245,6 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
   using contents::kind_;
   using contents::nevacuate_;
   using contents::noverflow_;
-  using contents::populated_;
   using contents::old_;
   using contents::ovf_allocated_;
   using contents::retired_;
@@ -850,7 +848,6 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
     old_ = cur_;
     cur_ = next;
     nevacuate_ = 0;
-    populated_ = 0;
     noverflow_ = 0;
     kind_ = plan.kind;
     switch (plan.kind) {
@@ -927,7 +924,6 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
   // per insert to finish while the map is small, yet each step stays bounded.
   void growth_work() {
     if (kind_ != grow_kind::shrinking) {
-      populate_ahead();
       evacuate(nevacuate_);
       if (growing()) evacuate(nevacuate_);
       return;
@@ -935,24 +931,6 @@ class table : private table_contents<bucket_array<typename Policy::value_type, A
     std::size_t moved = 0;
     for (std::size_t visited = 0; growing() && visited < shrink_step_buckets && moved < shrink_step_entries; ++visited)
       moved += evacuate(nevacuate_);
-  }
-
-  // Index-order evacuation writes the new array front to back (a doubling
-  // in two halves, x and y): its pages are faulted in one bounded step
-  // ahead of the evacuation front instead of one demand fault per page
-  // (memory.hpp, populate_step_bytes). Only a growth's fresh mapped array;
-  // a shrink's new array is small and its writes few.
-  void populate_ahead() noexcept {
-    if (!cur_.mem.mapped || populated_ > nevacuate_ + 2) return;
-    const bool split = kind_ == grow_kind::doubling;
-    const std::size_t half = old_.nbuckets();
-    const std::size_t step =
-        std::max<std::size_t>(1, populate_step_bytes / ((split ? 2 : 1) * layout::bucket_bytes));
-    const std::size_t lo = std::max(populated_, nevacuate_);
-    const std::size_t hi = std::min(lo + step, half);
-    cur_.populate_buckets(lo, hi);
-    if (split) cur_.populate_buckets(lo + half, hi + half);
-    populated_ = hi;
   }
 
   static std::size_t tombstones_in(const std::uint8_t* tophash) noexcept {
