@@ -120,9 +120,15 @@ def check_o2(path, release_path):
     return 1 if errors else 0
 
 
+def target_runs(path, o2):
+    """The release run and, if given, the -O2 run, whose target rows exclude memory (a layout's
+    bytes do not depend on -O: the release run's stand for both)."""
+    return [Doc(*load(path))] + ([Doc(*load(o2))] if o2 else [])
+
+
 def print_targets(path, o2):
     """Issue 13's targets on stdout, for the release run and the -O2 run."""
-    runs = [Doc(*load(path))] + ([Doc(*load(o2))] if o2 else [])
+    runs = target_runs(path, o2)
     for i, d in enumerate(runs):
         print(f"\nIssue 13 targets, {d.run.get('flags')} (gomap / peer: below 1, gomap is faster or smaller)")
         for target, bound, measured, verdict in d.target_rows(memory=i == 0):
@@ -136,8 +142,8 @@ PERF_END = "<!-- end of targets -->"
 
 def performance_doc(path, o2, doc_path):
     """Rewrites the targets block of docs/performance.md from this run (both flag sets)."""
-    d = Doc(*load(path))
-    runs = [d] + ([Doc(*load(o2))] if o2 else [])
+    runs = target_runs(path, o2)
+    d = runs[0]
     lines = [PERF_BEGIN, "",
              f"From the `make bench` of {d.run.get('date', '?')} (gomap `{d.run.get('source', 'unknown')}`, load "
              f"average {d.run.get('load_average', '?')} at its start; every figure is in "

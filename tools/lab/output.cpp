@@ -181,6 +181,12 @@ boost::json::value number(double v) {
   return std::strtod(b, nullptr);
 }
 
+boost::json::array numbers(const std::vector<double>& vs) {
+  boost::json::array a;
+  for (double v : vs) a.emplace_back(number(v));
+  return a;
+}
+
 boost::json::value to_value(const result& r) {
   namespace js = boost::json;
   js::object o;
@@ -189,26 +195,14 @@ boost::json::value to_value(const result& r) {
   o["article"] = r.article;
   o["verdict"] = r.verdict;
   o["seconds"] = r.seconds;
-  js::array findings;
-  for (const auto& f : r.findings) findings.emplace_back(f);
-  o["findings"] = std::move(findings);
-  js::array missing;
-  for (const auto& f : r.peers_missing) missing.emplace_back(f);
-  o["peers_missing"] = std::move(missing);
+  o["findings"] = js::value_from(r.findings);
+  o["peers_missing"] = js::value_from(r.peers_missing);
   js::array tables;
   for (const table& t : r.tables) {
     js::object to;
     to["title"] = t.title;
-    js::array cols;
-    for (const auto& c : t.columns) cols.emplace_back(c);
-    to["columns"] = std::move(cols);
-    js::array rows;
-    for (const auto& row : t.rows) {
-      js::array a;
-      for (const auto& c : row) a.emplace_back(c);
-      rows.emplace_back(std::move(a));
-    }
-    to["rows"] = std::move(rows);
+    to["columns"] = js::value_from(t.columns);
+    to["rows"] = js::value_from(t.rows);
     tables.emplace_back(std::move(to));
   }
   o["tables"] = std::move(tables);
@@ -221,17 +215,13 @@ boost::json::value to_value(const result& r) {
     co["y2_label"] = c.y2_label;
     co["log_y"] = c.log_y;
     co["note"] = c.note;
-    js::array x;
-    for (double v : c.x) x.emplace_back(number(v));
-    co["x"] = std::move(x);
+    co["x"] = numbers(c.x);
     js::array lines;
     for (const series& s : c.lines) {
       js::object so;
       so["label"] = s.label;
       so["right_axis"] = s.right_axis;
-      js::array y;
-      for (double v : s.y) y.emplace_back(number(v));
-      so["y"] = std::move(y);
+      so["y"] = numbers(s.y);
       lines.emplace_back(std::move(so));
     }
     co["series"] = std::move(lines);
